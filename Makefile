@@ -1,0 +1,128 @@
+# fieldscope — top-level build. Non-recursive: each module adds to the
+# variables below from its own module.mk so parallel work does not collide.
+#
+#   make            build release binaries into build/bin
+#   make test       deps + release and ASan/UBSan builds + all tests
+#   make run        deps + build + run the firmware on the simulated board
+#   make bench      benchmarks (speed targets are checked here, never in tests)
+#   make fuzz       long libFuzzer run of the model reader
+#   make deps       install missing Debian packages (root) or print the apt-get line
+
+SHELL      := /bin/bash
+CC         ?= cc
+CXX        ?= c++
+PYTHON     := /usr/bin/python3
+PKG_CONFIG ?= pkg-config
+
+WARN       := -Wall -Wextra -Werror
+CSTD       := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
+CFLAGS_REL := -O2 -g
+CFLAGS_SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# Variant selection: VARIANT=rel -> build/, VARIANT=asan -> build/asan/
+VARIANT ?= rel
+BUILD   ?= build
+ifeq ($(VARIANT),asan)
+  B      := $(BUILD)/asan
+  VFLAGS := $(CFLAGS_SAN)
+  VLDFLAGS := -fsanitize=address,undefined
+else
+  B      := $(BUILD)
+  VFLAGS := $(CFLAGS_REL)
+  VLDFLAGS :=
+endif
+
+# Include dirs: every module's public header lives in its folder.
+INCLUDES   := -Inn -Idrivers -Ifirmware -Iboard
+CFLAGS_ALL  = $(CSTD) $(WARN) $(VFLAGS) $(INCLUDES) -MMD -MP $(MODULE_CFLAGS)
+CXXFLAGS_ALL = -std=c++17 -Wall -Wextra -Werror $(VFLAGS) $(INCLUDES) -MMD -MP $(MODULE_CXXFLAGS)
+LDLIBS_ALL  = $(MODULE_LDLIBS) -lpng -lm -lpthread
+
+# Filled in by module.mk files.
+LIBS          :=     # names of static libraries, e.g. fsnn
+BINS          :=     # names of programs in $(B)/bin
+MODULE_CFLAGS :=
+MODULE_CXXFLAGS :=
+MODULE_LDLIBS :=
+DEPS_PACKAGES := build-essential pkg-config libpng-dev clang libclang-rt-14-dev \
+                 python3 python3-numpy python3-flatbuffers
+
+-include nn/module.mk
+-include drivers/module.mk
+-include firmware/module.mk
+-include board/module.mk
+-include tools/module.mk
+-include tests/module.mk
+
+# ---- generic rules --------------------------------------------------------
+# lib_<name>_SRCS lists the sources of static library <name>.
+define LIB_template
+$(1)_OBJS := $$(patsubst %,$(B)/obj/%.o,$$(lib_$(1)_SRCS))
+$(B)/lib/lib$(1).a: $$($(1)_OBJS)
+	@mkdir -p $$(@D)
+	$$(AR) rcs $$@ $$^
+ALL_OBJS += $$($(1)_OBJS)
+endef
+$(foreach l,$(LIBS),$(eval $(call LIB_template,$(l))))
+
+# Link order: later libraries depend on earlier ones, so reverse for the linker.
+LINK_LIBS = $(foreach l,$(LIB_LINK_ORDER),$(B)/lib/lib$(l).a)
+LIB_LINK_ORDER ?= $(LIBS)
+
+# bin_<name>_SRCS lists the sources of program <name>.
+define BIN_template
+$(1)_BOBJS := $$(patsubst %,$(B)/obj/%.o,$$(bin_$(1)_SRCS))
+$(B)/bin/$(1): $$($(1)_BOBJS) $$(LINK_LIBS)
+	@mkdir -p $$(@D)
+	$$(CXX) $$(VLDFLAGS) -o $$@ $$($(1)_BOBJS) $$(LINK_LIBS) $$(LDLIBS_ALL)
+ALL_OBJS += $$($(1)_BOBJS)
+endef
+$(foreach p,$(BINS),$(eval $(call BIN_template,$(p))))
+
+# Every tests/<module>/test_*.c is one test program linked with all libraries.
+TEST_SRCS := $(wildcard tests/*/test_*.c)
+TEST_BINS := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRCS))
+$(B)/tests/%: $(B)/obj/tests/%.c.o $(LINK_LIBS)
+	@mkdir -p $(@D)
+	$(CXX) $(VLDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS_ALL)
+ALL_OBJS += $(patsubst %,$(B)/obj/%.o,$(TEST_SRCS))
+
+$(B)/obj/%.c.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
+$(B)/obj/%.cpp.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_ALL) -c -o $@ $<
+
+-include $(ALL_OBJS:.o=.d)
+
+# ---- user-facing targets --------------------------------------------------
+.PHONY: all build build-asan test run bench fuzz deps clean
+.DEFAULT_GOAL := all
+
+all: $(foreach p,$(BINS),$(B)/bin/$(p)) $(TEST_BINS) $(EXTRA_ALL)
+
+build-asan:
+	@$(MAKE) --no-print-directory VARIANT=asan all
+
+deps:
+	@tools/deps.sh $(sort $(DEPS_PACKAGES))
+
+# Tests run against the sanitizer build (ASan + UBSan); heavy end-to-end
+# scripts also get the release build through FS_REL_BIN.
+test: deps
+	@$(MAKE) --no-print-directory VARIANT=rel all
+	@$(MAKE) --no-print-directory VARIANT=asan all
+	@tests/run.sh $(BUILD)/asan $(BUILD)
+
+run: deps all
+	@$(RUN_CMD)
+
+bench: all
+	@$(BENCH_CMD)
+
+fuzz:
+	@$(FUZZ_CMD)
+
+clean:
+	rm -rf build

@@ -1,0 +1,5 @@
+# nn/: the inference engine (libfsnn.a) and its command-line tool fsnn.
+LIBS += fsnn
+lib_fsnn_SRCS := $(wildcard nn/src/*.c) $(wildcard nn/kernels/*/*.c) $(wildcard nn/kernels/*.c)
+BINS += fsnn
+bin_fsnn_SRCS := $(wildcard nn/cli/*.c)

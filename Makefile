@@ -65,16 +65,15 @@ ALL_OBJS += $$($(1)_OBJS)
 endef
 $(foreach l,$(LIBS),$(eval $(call LIB_template,$(l))))
 
-# Link order: later libraries depend on earlier ones, so reverse for the linker.
-LINK_LIBS = $(foreach l,$(LIB_LINK_ORDER),$(B)/lib/lib$(l).a)
-LIB_LINK_ORDER ?= $(LIBS)
+# Libraries are linked as one group, so their order does not matter.
+LINK_LIBS = $(foreach l,$(LIBS),$(B)/lib/lib$(l).a)
 
 # bin_<name>_SRCS lists the sources of program <name>.
 define BIN_template
 $(1)_BOBJS := $$(patsubst %,$(B)/obj/%.o,$$(bin_$(1)_SRCS))
 $(B)/bin/$(1): $$($(1)_BOBJS) $$(LINK_LIBS)
 	@mkdir -p $$(@D)
-	$$(CXX) $$(VLDFLAGS) -o $$@ $$($(1)_BOBJS) $$(LINK_LIBS) $$(LDLIBS_ALL)
+	$$(CXX) $$(VLDFLAGS) -o $$@ $$($(1)_BOBJS) -Wl,--start-group $$(LINK_LIBS) -Wl,--end-group $$(LDLIBS_ALL)
 ALL_OBJS += $$($(1)_BOBJS)
 endef
 $(foreach p,$(BINS),$(eval $(call BIN_template,$(p))))
@@ -84,7 +83,7 @@ TEST_SRCS := $(wildcard tests/*/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRCS))
 $(B)/tests/%: $(B)/obj/tests/%.c.o $(LINK_LIBS)
 	@mkdir -p $(@D)
-	$(CXX) $(VLDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS_ALL)
+	$(CXX) $(VLDFLAGS) -o $@ $< -Wl,--start-group $(LINK_LIBS) -Wl,--end-group $(LDLIBS_ALL)
 ALL_OBJS += $(patsubst %,$(B)/obj/%.o,$(TEST_SRCS))
 
 $(B)/obj/%.c.o: %.c

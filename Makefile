@@ -48,6 +48,7 @@ DEPS_PACKAGES := build-essential pkg-config libpng-dev clang libclang-rt-14-dev 
                  python3 python3-numpy python3-flatbuffers
 
 -include nn/module.mk
+-include nn/fuzz/module.mk
 -include drivers/module.mk
 -include firmware/module.mk
 -include board/module.mk

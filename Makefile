@@ -96,6 +96,9 @@ $(B)/obj/%.cpp.o: %.cpp
 
 -include $(ALL_OBJS:.o=.d)
 
+# Keep objects of test programs (they are built through a pattern rule).
+.SECONDARY:
+
 # ---- user-facing targets --------------------------------------------------
 .PHONY: all build build-asan test run bench fuzz deps clean
 .DEFAULT_GOAL := all

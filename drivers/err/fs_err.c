@@ -31,7 +31,13 @@ int fs_err_prefix(fs_err *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s%s", prefix, old);
+	old[sizeof old - 1] = '\0';
+	/* Truncation is acceptable: the message stays readable. */
+	size_t np = strnlen(prefix, sizeof err->msg - 1);
+	size_t no = strnlen(old, sizeof err->msg - 1 - np);
+	memcpy(err->msg, prefix, np);
+	memcpy(err->msg + np, old, no);
+	err->msg[np + no] = '\0';
 	return err->code;
 }
 

@@ -1,0 +1,189 @@
+/*
+ * Helpers shared by the reference kernels (nn/kernels/ref/): padding,
+ * fused-activation clamps, fixed-point requantisation, broadcasting and
+ * per-channel scales. Everything here is pure arithmetic on its arguments
+ * (no allocation, no global state) except the nn_ku_*_prep helpers, which
+ * report errors through the prepare context.
+ */
+#ifndef NN_KERNEL_UTIL_H
+#define NN_KERNEL_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../../src/nn_internal.h"
+
+/* ---- schema enums ------------------------------------------------------- */
+/* schema.fbs Padding */
+enum nn_padding { NN_PAD_SAME = 0, NN_PAD_VALID = 1 };
+
+/* schema.fbs ActivationFunctionType */
+enum nn_activation {
+	NN_ACT_NONE = 0, NN_ACT_RELU = 1, NN_ACT_RELU_N1_TO_1 = 2, NN_ACT_RELU6 = 3,
+	NN_ACT_TANH = 4, NN_ACT_SIGN_BIT = 5,
+};
+
+/* Printable name of an activation ("RELU6"), "?" for unknown codes. */
+const char *nn_activation_name(int act);
+
+/* ---- types and quantisation parameters ---------------------------------- */
+/* Representable range of an integer dtype (int8: -128..127, uint8: 0..255,
+ * int16, int32). Returns false for other types. */
+bool nn_dtype_range(fsnn_dtype type, int32_t *qmin, int32_t *qmax);
+
+/* Scale / zero point of channel c, or of the tensor when per-tensor
+ * (num_quant == 1). 0 / 0 when the tensor is not quantised. */
+static inline float nn_q_scale(const nn_tensor *t, int c)
+{
+	if (t->num_quant <= 0)
+		return 0.0f;
+	return t->scale[t->num_quant == 1 ? 0 : c];
+}
+static inline int32_t nn_q_zp(const nn_tensor *t, int c)
+{
+	if (t->num_quant <= 0)
+		return 0;
+	return t->zero_point[t->num_quant == 1 ? 0 : c];
+}
+
+/* Prepare-time check that t carries quantisation parameters: exactly one
+ * (per-tensor) or, when per_channel_dim >= 0, either one or one per entry
+ * of that dimension with quantized_dimension == per_channel_dim. Scales
+ * must be finite and > 0. Fails naming op, role and tensor. */
+fsnn_status nn_ku_check_quant(nn_prepare_ctx *ctx, const nn_node *node, const nn_tensor *t,
+			      const char *role, int per_channel_dim);
+
+/* ---- padding ------------------------------------------------------------ */
+/* Output size and leading padding of one spatial dimension, as TFLite
+ * computes them (ComputePaddingHeightWidth): the effective filter is
+ * (filter - 1) * dilation + 1; SAME gives ceil(in / stride) outputs, VALID
+ * gives ceil((in - eff + 1) / stride); the total padding
+ * max((out - 1) * stride + eff - in, 0) is split with the smaller half in
+ * front. Returns false on nonsensical arguments or an empty output. */
+bool nn_compute_padding(int padding, int32_t in, int32_t filter, int32_t stride,
+			int32_t dilation, int32_t *out, int32_t *pad_before);
+
+/* ---- fused activations -------------------------------------------------- */
+/* Float clamp range of a fused activation (NONE: -inf..+inf, RELU: 0..+inf,
+ * RELU_N1_TO_1: -1..1, RELU6: 0..6). Returns false for TANH/SIGN_BIT and
+ * unknown codes, which no kernel here supports fused. */
+bool nn_activation_range_f32(int act, float *lo, float *hi);
+
+/* Clamp range in the quantised domain of an output with scale/zp of the
+ * given type. Two roundings exist in the runtimes we match:
+ *  - NN_ROUND_HALF_EVEN: XNNPACK (lrintf(v / scale) + zp, then clamped to
+ *    the type range) — used by ops the delegate runs;
+ *  - NN_ROUND_HALF_AWAY: TFLite builtin kernels
+ *    (CalculateActivationRangeQuantized: zp + round(v / scale)).
+ * Returns false for unsupported activations or types. */
+enum nn_rounding { NN_ROUND_HALF_EVEN = 0, NN_ROUND_HALF_AWAY = 1 };
+bool nn_activation_range_q(int act, float scale, int32_t zero_point, fsnn_dtype type,
+			   enum nn_rounding rounding, int32_t *qmin, int32_t *qmax);
+
+/* Prepare-time wrapper: the quantised range for output 0 of node, or a
+ * FSNN_E_UNSUPPORTED error naming the op and activation. */
+fsnn_status nn_ku_activation_q(nn_prepare_ctx *ctx, const nn_node *node, int act,
+			       const nn_tensor *out, enum nn_rounding rounding,
+			       int32_t *qmin, int32_t *qmax);
+
+/* ---- TFLite fixed-point requantisation ---------------------------------- *
+ * For ops that run as TFLite builtin kernels (outside XNNPACK). The real
+ * multiplier m is represented as q * 2^(shift - 31), q in [2^30, 2^31). */
+typedef struct nn_qmul {
+	int32_t multiplier;
+	int shift;           /* > 0: left shift, < 0: right shift */
+} nn_qmul;
+
+/* QuantizeMultiplier (tensorflow/lite/kernels/internal/quantization_util.cc):
+ * frexp, round the mantissa * 2^31 half away from zero, renormalise. A
+ * multiplier of 0 gives {0, 0}; shifts below -31 flush to {0, 0}. */
+nn_qmul nn_quantize_multiplier(double real);
+
+/* gemmlowp SaturatingRoundingDoublingHighMul: (a * b * 2 + nudge) >> 32,
+ * saturating the single overflow case a == b == INT32_MIN. */
+int32_t nn_srdhm(int32_t a, int32_t b);
+/* gemmlowp RoundingDivideByPOT: x / 2^exponent rounding half away from 0. */
+int32_t nn_rdbpot(int32_t x, int exponent);
+/* MultiplyByQuantizedMultiplier (the default double-rounding form):
+ * RoundingDivideByPOT(SRDHM(x << left, q), right). */
+int32_t nn_mul_by_qmul(int32_t x, nn_qmul m);
+
+/* Round half away from zero, as std::round / TfLiteRound. */
+static inline float nn_round_away_f(float v)
+{
+	return v < 0.0f ? -__builtin_floorf(-v + 0.5f) : __builtin_floorf(v + 0.5f);
+}
+
+static inline int32_t nn_clamp_i32(int32_t v, int32_t lo, int32_t hi)
+{
+	return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* ---- per-channel float requantisation scales ---------------------------- *
+ * XNNPACK's conv/fc/dwconv requantisation scale per output channel c,
+ * computed in float32 exactly as xnnpack does: in_scale * w_scale[c] /
+ * out_scale. n entries are written to scales (per-tensor weights repeat
+ * their single scale). */
+void nn_requant_scales(float in_scale, const nn_tensor *w, float out_scale, int n,
+		       float *scales);
+
+/* ---- broadcasting ------------------------------------------------------- */
+#define NN_BCAST_MAX_RANK FSNN_MAX_RANK
+
+/* NumPy-style broadcast shape of a and b (right-aligned; each pair of
+ * dimensions equal or one of them 1). Returns false if incompatible. */
+bool nn_broadcast_shape(int a_rank, const int32_t *a_dims, int b_rank, const int32_t *b_dims,
+			int *out_rank, int32_t *out_dims);
+
+/* Element strides of a tensor of shape (rank, dims) read as if it had the
+ * broadcast shape (out_rank, out_dims): 0 on broadcast dimensions. Writes
+ * out_rank entries. The shapes must be compatible. */
+void nn_broadcast_strides(int rank, const int32_t *dims, int out_rank, const int32_t *out_dims,
+			  int32_t *strides);
+
+/* A prepared elementwise broadcast over up to NN_BCAST_MAX_RANK dims:
+ * shape of the output and the strides of each of two inputs. Adjacent
+ * dimensions that broadcast the same way are merged, so the common cases
+ * (same shape, scalar, per-channel vector) become one or two loops. */
+typedef struct nn_bcast {
+	int rank;                               /* >= 1 after nn_bcast_init */
+	int32_t dims[NN_BCAST_MAX_RANK];
+	int32_t stride_a[NN_BCAST_MAX_RANK];
+	int32_t stride_b[NN_BCAST_MAX_RANK];
+} nn_bcast;
+
+/* Fills bc for inputs a, b and the broadcast output shape. Returns false if
+ * the shapes are incompatible. */
+bool nn_bcast_init(nn_bcast *bc, int a_rank, const int32_t *a_dims, int b_rank,
+		   const int32_t *b_dims);
+
+/* Visits every output element in row-major order, calling
+ * fn(user, out_index, a_index, b_index) with the flat element indices. */
+typedef void (*nn_bcast_fn)(void *user, size_t o, size_t a, size_t b);
+void nn_bcast_for_each(const nn_bcast *bc, nn_bcast_fn fn, void *user);
+
+/* Same walk, but calls row(user, out_index, a_index, b_index, n, sa, sb)
+ * once per innermost row of n elements with input strides sa, sb (0 or 1
+ * for a merged innermost dimension): faster for kernels with an inner loop. */
+typedef void (*nn_bcast_row_fn)(void *user, size_t o, size_t a, size_t b, int32_t n,
+				int32_t sa, int32_t sb);
+void nn_bcast_for_each_row(const nn_bcast *bc, nn_bcast_row_fn row, void *user);
+
+/* ---- shapes ------------------------------------------------------------- */
+/* Product of dims[from..to), 1 when empty. */
+int64_t nn_dims_product(const int32_t *dims, int from, int to);
+
+/* Fails (FSNN_E_SHAPE) unless t has the given rank; role names the tensor's
+ * role in messages ("input", "filter"). */
+fsnn_status nn_ku_check_rank(nn_prepare_ctx *ctx, const nn_node *node, const nn_tensor *t,
+			     const char *role, int rank);
+
+/* Prepare-time input/output fetch that fails cleanly instead of returning
+ * NULL: input i must be present (not omitted) and the node must have at
+ * least that many inputs/outputs. */
+fsnn_status nn_ku_inputs(nn_prepare_ctx *ctx, const nn_node *node, int min_in, int max_in,
+			 int num_out);
+const nn_tensor *nn_ku_input_required(nn_prepare_ctx *ctx, const nn_node *node, int i,
+				      const char *role);
+
+#endif /* NN_KERNEL_UTIL_H */

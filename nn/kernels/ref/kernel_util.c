@@ -210,6 +210,43 @@ void nn_requant_scales(float in_scale, const nn_tensor *w, float out_scale, int 
 	}
 }
 
+fsnn_status nn_ku_requant_prepare(nn_prepare_ctx *ctx, const nn_node *node, const nn_tensor *in,
+				  const nn_tensor *w, const nn_tensor *out, int act, int n,
+				  bool fixed_point, nn_ku_requant *rq)
+{
+	memset(rq, 0, sizeof *rq);
+	rq->fixed_point = fixed_point;
+	rq->out_zp = nn_q_zp(out, 0);
+	fsnn_status st = nn_ku_activation_q(ctx, node, act, out,
+					    fixed_point ? NN_ROUND_HALF_AWAY : NN_ROUND_HALF_EVEN,
+					    &rq->qmin, &rq->qmax);
+	if (st != FSNN_OK)
+		return st;
+	if (fixed_point) {
+		nn_qmul *m = nn_persistent_alloc(ctx, (size_t)n * sizeof *m);
+		if (m == NULL)
+			return FSNN_E_NOMEM;
+		for (int c = 0; c < n; c++)
+			m[c] = nn_quantize_multiplier((double)nn_q_scale(in, 0) *
+						      (double)nn_q_scale(w, c) /
+						      (double)nn_q_scale(out, 0));
+		rq->mult = m;
+	} else {
+		float *s = nn_persistent_alloc(ctx, (size_t)n * sizeof *s);
+		if (s == NULL)
+			return FSNN_E_NOMEM;
+		nn_requant_scales(nn_q_scale(in, 0), w, nn_q_scale(out, 0), n, s);
+		for (int c = 0; c < n; c++)
+			if (!(s[c] < 256.0f))
+				return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
+						    "requantisation scale %g of channel %d (input '%s', "
+						    "weights '%s', output '%s') is >= 256; expected < 256",
+						    (double)s[c], c, in->name, w->name, out->name);
+		rq->scale = s;
+	}
+	return FSNN_OK;
+}
+
 bool nn_broadcast_shape(int a_rank, const int32_t *a_dims, int b_rank, const int32_t *b_dims,
 			int *out_rank, int32_t *out_dims)
 {

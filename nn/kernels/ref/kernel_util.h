@@ -127,6 +127,36 @@ static inline int32_t nn_clamp_i32(int32_t v, int32_t lo, int32_t hi)
 void nn_requant_scales(float in_scale, const nn_tensor *w, float out_scale, int n,
 		       float *scales);
 
+/* ---- conv-like output requantisation ------------------------------------ *
+ * CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV and FULLY_CONNECTED share this:
+ * an int32 accumulator per output channel becomes an output value. Two
+ * arithmetics exist in the runtime we match:
+ *  - fp32 (XNNPACK, which runs these ops when it accepts them): float32
+ *    scale per channel, round half to even, clamp;
+ *  - fixed point (TFLite builtin kernels, used when XNNPACK declines the
+ *    op, e.g. a quantised CONV_2D without bias): QuantizeMultiplier of the
+ *    double-precision scale + MultiplyByQuantizedMultiplier. */
+typedef struct nn_ku_requant {
+	bool fixed_point;
+	const float *scale;      /* n entries (fp32 mode) */
+	const nn_qmul *mult;     /* n entries (fixed-point mode) */
+	int32_t out_zp, qmin, qmax;
+} nn_ku_requant;
+
+/* Prepares rq for n output channels of output 0 with fused activation act:
+ * scales from in (per-tensor), w (per-tensor or per-channel) and out.
+ * Arrays come from nn_persistent_alloc. */
+fsnn_status nn_ku_requant_prepare(nn_prepare_ctx *ctx, const nn_node *node, const nn_tensor *in,
+				  const nn_tensor *w, const nn_tensor *out, int act, int n,
+				  bool fixed_point, nn_ku_requant *rq);
+
+static inline int32_t nn_ku_requant_apply(const nn_ku_requant *rq, int c, int32_t acc)
+{
+	if (rq->fixed_point)
+		return nn_clamp_i32(nn_mul_by_qmul(acc, rq->mult[c]) + rq->out_zp, rq->qmin, rq->qmax);
+	return nn_requant_fp32(acc, rq->scale[c], rq->out_zp, rq->qmin, rq->qmax);
+}
+
 /* ---- broadcasting ------------------------------------------------------- */
 #define NN_BCAST_MAX_RANK FSNN_MAX_RANK
 

@@ -1,0 +1,248 @@
+/*
+ * CONV_2D reference kernel: NHWC input, OHWI filter (grouped when the input
+ * has a multiple of the filter's channels), optional bias, stride,
+ * dilation, SAME/VALID padding, fused RELU/RELU6/RELU_N1_TO_1.
+ *
+ * Arithmetic matches LiteRT 2.5.3 (our oracle): with a bias, XNNPACK runs
+ * the op: int32 accumulator of (x - x_zp) * (w - w_zp) over the taps inside
+ * the input (padding contributes nothing), plus bias, then
+ * acc * float(in_s * w_s[c] / out_s), round half to even, + out_zp, clamp
+ * to the activation range lrintf(bound / out_s + out_zp). Without a bias
+ * XNNPACK declines the node and TFLite's builtin kernel runs it, which
+ * requantises in fixed point (QuantizeMultiplier / MultiplyByQuantized-
+ * Multiplier), so that is what we do then. Float32 sums bias first, then
+ * taps in (ky, kx, ci) order, like XNNPACK's scalar igemm.
+ */
+#include <string.h>
+
+#include "kernel_util.h"
+
+typedef struct conv_data {
+	fsnn_dtype type;
+	int32_t stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
+	int32_t groups;
+	int32_t in_zp, w_zp;
+	const int32_t *bias;     /* quantised: per out channel (zeros when absent) */
+	const float *bias_f;     /* float32: per out channel (zeros when absent) */
+	nn_ku_requant rq;
+	float fmin, fmax;
+} conv_data;
+
+static fsnn_status conv_prepare(nn_prepare_ctx *ctx, nn_node *node)
+{
+	fsnn_status st = nn_ku_inputs(ctx, node, 2, 3, 1);
+	if (st != FSNN_OK)
+		return st;
+	const nn_tensor *in = nn_ku_input_required(ctx, node, 0, "input");
+	const nn_tensor *w = in ? nn_ku_input_required(ctx, node, 1, "filter") : NULL;
+	if (w == NULL)
+		return FSNN_E_FORMAT;
+	const nn_tensor *bias = nn_input(ctx, node, 2);
+	nn_tensor *out = nn_output(ctx, node, 0);
+
+	if ((st = nn_check_type(ctx, node, in, "input", FSNN_INT8, FSNN_UINT8, FSNN_FLOAT32, -1)) ||
+	    (st = nn_check_type(ctx, node, w, "filter", in->type, -1)) ||
+	    (st = nn_check_type(ctx, node, out, "output", in->type, -1)))
+		return st;
+	if (bias && (st = nn_check_type(ctx, node, bias, "bias",
+					in->type == FSNN_FLOAT32 ? FSNN_FLOAT32 : FSNN_INT32, -1)))
+		return st;
+	if ((st = nn_ku_check_rank(ctx, node, in, "input", 4)) ||
+	    (st = nn_ku_check_rank(ctx, node, w, "filter", 4)))
+		return st;
+
+	const int32_t cout = w->dims[0], kh = w->dims[1], kw = w->dims[2], wcin = w->dims[3];
+	const int32_t cin = in->dims[3];
+	if (wcin < 1 || cin % wcin != 0)
+		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
+				    "filter '%s' has %d input channels, input '%s' has %d; expected "
+				    "a divisor of the input's channels", w->name, wcin, in->name, cin);
+	const int32_t groups = cin / wcin;
+	if (cout < 1 || cout % groups != 0)
+		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
+				    "filter '%s' has %d output channels; expected a multiple of the %d groups",
+				    w->name, cout, groups);
+	if (bias && (bias->rank != 1 || bias->dims[0] != cout))
+		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
+				    "bias '%s' has %d elements (rank %d); expected %d (rank 1)",
+				    bias->name, bias->rank ? bias->dims[0] : 0, bias->rank, cout);
+	if (bias && bias->data == NULL)
+		return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
+				    "bias '%s' is not a constant; expected constant data", bias->name);
+
+	const nn_fb_table *o = &node->options;
+	int padding = nn_fb_u8(o, 0, NN_PAD_SAME);
+	int32_t sw = nn_fb_i32(o, 1, 0), sh = nn_fb_i32(o, 2, 0);
+	int act = nn_fb_u8(o, 3, NN_ACT_NONE);
+	int32_t dw = nn_fb_i32(o, 4, 1), dh = nn_fb_i32(o, 5, 1);
+
+	conv_data *d = nn_persistent_alloc(ctx, sizeof *d);
+	if (d == NULL)
+		return FSNN_E_NOMEM;
+	int32_t oh, ow;
+	if (!nn_compute_padding(padding, in->dims[1], kh, sh, dh, &oh, &d->pad_top) ||
+	    !nn_compute_padding(padding, in->dims[2], kw, sw, dw, &ow, &d->pad_left))
+		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
+				    "input '%s' %dx%d with filter %dx%d, stride %dx%d, dilation %dx%d, "
+				    "padding %d gives no output; expected positive strides/dilations and "
+				    "a filter that fits", in->name, in->dims[1], in->dims[2], kh, kw,
+				    sh, sw, dh, dw, padding);
+	const int32_t odims[4] = { in->dims[0], oh, ow, cout };
+	if ((st = nn_check_output_shape(ctx, node, 0, 4, odims)))
+		return st;
+
+	d->type = in->type;
+	d->stride_h = sh; d->stride_w = sw; d->dil_h = dh; d->dil_w = dw;
+	d->groups = groups;
+	if (in->type == FSNN_FLOAT32) {
+		if (!nn_activation_range_f32(act, &d->fmin, &d->fmax))
+			return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
+					    "fused activation %s (%d) is not supported; expected NONE, "
+					    "RELU, RELU_N1_TO_1 or RELU6", nn_activation_name(act), act);
+		float *b = nn_persistent_alloc(ctx, (size_t)cout * sizeof *b);
+		if (b == NULL)
+			return FSNN_E_NOMEM;
+		if (bias)
+			memcpy(b, bias->data, (size_t)cout * sizeof *b);
+		d->bias_f = b;
+	} else {
+		if ((st = nn_ku_check_quant(ctx, node, in, "input", -1)) ||
+		    (st = nn_ku_check_quant(ctx, node, w, "filter", in->type == FSNN_INT8 ? 0 : -1)) ||
+		    (st = nn_ku_check_quant(ctx, node, out, "output", -1)))
+			return st;
+		d->in_zp = nn_q_zp(in, 0);
+		d->w_zp = in->type == FSNN_UINT8 ? nn_q_zp(w, 0) : 0;
+		if (in->type == FSNN_INT8)
+			for (int i = 0; i < w->num_quant; i++)
+				if (w->zero_point[i] != 0)
+					return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
+							    "filter '%s' zero point[%d] is %d; expected 0 for int8 weights",
+							    w->name, i, w->zero_point[i]);
+		int32_t *b = nn_persistent_alloc(ctx, (size_t)cout * sizeof *b);
+		if (b == NULL)
+			return FSNN_E_NOMEM;
+		if (bias)
+			memcpy(b, bias->data, (size_t)cout * sizeof *b);
+		d->bias = b;
+		/* No bias: XNNPACK declines, TFLite's fixed-point kernel runs. */
+		if ((st = nn_ku_requant_prepare(ctx, node, in, w, out, act, cout, bias == NULL, &d->rq)))
+			return st;
+	}
+	node->op_data = d;
+	node->scratch_bytes = 0;
+	node->macs = (uint64_t)in->dims[0] * (uint64_t)oh * (uint64_t)ow * (uint64_t)cout *
+		     (uint64_t)kh * (uint64_t)kw * (uint64_t)wcin;
+	return FSNN_OK;
+}
+
+/* Geometry shared by the typed loops. */
+typedef struct conv_geom {
+	int32_t n, ih, iw, cin, oh, ow, cout, kh, kw, wcin, cout_per_group;
+} conv_geom;
+
+static void conv_q8(const conv_data *d, const conv_geom *g, const void *xv, const void *wv,
+		    void *yv)
+{
+	const bool u8 = d->type == FSNN_UINT8;
+	for (int32_t b = 0; b < g->n; b++)
+	for (int32_t oy = 0; oy < g->oh; oy++)
+	for (int32_t ox = 0; ox < g->ow; ox++) {
+		const int32_t iy0 = oy * d->stride_h - d->pad_top;
+		const int32_t ix0 = ox * d->stride_w - d->pad_left;
+		const size_t opix = (((size_t)b * g->oh + oy) * g->ow + ox) * g->cout;
+		for (int32_t oc = 0; oc < g->cout; oc++) {
+			const int32_t c0 = (oc / g->cout_per_group) * g->wcin;
+			int32_t acc = d->bias[oc];
+			for (int32_t ky = 0; ky < g->kh; ky++) {
+				const int32_t iy = iy0 + ky * d->dil_h;
+				if (iy < 0 || iy >= g->ih)
+					continue;
+				for (int32_t kx = 0; kx < g->kw; kx++) {
+					const int32_t ix = ix0 + kx * d->dil_w;
+					if (ix < 0 || ix >= g->iw)
+						continue;
+					const size_t xo = (((size_t)b * g->ih + iy) * g->iw + ix) * g->cin + c0;
+					const size_t wo = (((size_t)oc * g->kh + ky) * g->kw + kx) * g->wcin;
+					if (u8) {
+						const uint8_t *x = (const uint8_t *)xv + xo;
+						const uint8_t *w = (const uint8_t *)wv + wo;
+						for (int32_t ci = 0; ci < g->wcin; ci++)
+							acc += ((int32_t)x[ci] - d->in_zp) *
+							       ((int32_t)w[ci] - d->w_zp);
+					} else {
+						const int8_t *x = (const int8_t *)xv + xo;
+						const int8_t *w = (const int8_t *)wv + wo;
+						for (int32_t ci = 0; ci < g->wcin; ci++)
+							acc += ((int32_t)x[ci] - d->in_zp) * (int32_t)w[ci];
+					}
+				}
+			}
+			int32_t v = nn_ku_requant_apply(&d->rq, oc, acc);
+			if (u8)
+				((uint8_t *)yv)[opix + oc] = (uint8_t)v;
+			else
+				((int8_t *)yv)[opix + oc] = (int8_t)v;
+		}
+	}
+}
+
+static void conv_f32(const conv_data *d, const conv_geom *g, const float *xv, const float *wv,
+		     float *y)
+{
+	for (int32_t b = 0; b < g->n; b++)
+	for (int32_t oy = 0; oy < g->oh; oy++)
+	for (int32_t ox = 0; ox < g->ow; ox++) {
+		const int32_t iy0 = oy * d->stride_h - d->pad_top;
+		const int32_t ix0 = ox * d->stride_w - d->pad_left;
+		const size_t opix = (((size_t)b * g->oh + oy) * g->ow + ox) * g->cout;
+		for (int32_t oc = 0; oc < g->cout; oc++) {
+			const int32_t c0 = (oc / g->cout_per_group) * g->wcin;
+			float acc = d->bias_f[oc];
+			for (int32_t ky = 0; ky < g->kh; ky++) {
+				const int32_t iy = iy0 + ky * d->dil_h;
+				if (iy < 0 || iy >= g->ih)
+					continue;
+				for (int32_t kx = 0; kx < g->kw; kx++) {
+					const int32_t ix = ix0 + kx * d->dil_w;
+					if (ix < 0 || ix >= g->iw)
+						continue;
+					const float *x = xv + (((size_t)b * g->ih + iy) * g->iw + ix) * g->cin + c0;
+					const float *w = wv + (((size_t)oc * g->kh + ky) * g->kw + kx) * g->wcin;
+					for (int32_t ci = 0; ci < g->wcin; ci++)
+						acc += x[ci] * w[ci];
+				}
+			}
+			acc = acc < d->fmin ? d->fmin : acc;
+			acc = acc > d->fmax ? d->fmax : acc;
+			y[opix + oc] = acc;
+		}
+	}
+}
+
+static fsnn_status conv_eval(const nn_eval_ctx *ec, const nn_node *node)
+{
+	const conv_data *d = node->op_data;
+	const nn_tensor *in = nn_tensor_of(ec, node->inputs[0]);
+	const nn_tensor *w = nn_tensor_of(ec, node->inputs[1]);
+	const nn_tensor *out = nn_tensor_of(ec, node->outputs[0]);
+	const conv_geom g = {
+		.n = in->dims[0], .ih = in->dims[1], .iw = in->dims[2], .cin = in->dims[3],
+		.oh = out->dims[1], .ow = out->dims[2], .cout = out->dims[3],
+		.kh = w->dims[1], .kw = w->dims[2], .wcin = w->dims[3],
+		.cout_per_group = out->dims[3] / d->groups,
+	};
+	if (d->type == FSNN_FLOAT32)
+		conv_f32(d, &g, nn_in_data(ec, node, 0), nn_in_data(ec, node, 1),
+			 nn_out_data(ec, node, 0));
+	else
+		conv_q8(d, &g, nn_in_data(ec, node, 0), nn_in_data(ec, node, 1),
+			nn_out_data(ec, node, 0));
+	return FSNN_OK;
+}
+
+const nn_kernel nn_kernel_conv_2d = {
+	.builtin = NN_OP_CONV_2D,
+	.name = "CONV_2D",
+	.prepare = conv_prepare,
+	.eval = conv_eval,
+};

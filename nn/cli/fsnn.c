@@ -1,0 +1,581 @@
+/*
+ * fsnn — inspect, run and time .tflite models with the fsnn engine.
+ *
+ *   fsnn info  MODEL [--json]
+ *   fsnn run   MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png]
+ *   fsnn bench MODEL [--threads N] [--runs N]
+ *
+ * Raw tensors are little-endian bytes, as /work/shared/tools/oracle's
+ * litert_run.mjs reads and writes them, so outputs can be compared with
+ * cmp. Every failure prints one line on stderr and exits non-zero.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fsnn.h"
+#include "image/image.h"
+
+#define EXIT_USAGE 2
+
+static const char usage[] =
+	"usage: fsnn info MODEL [--json]\n"
+	"       fsnn run MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png]\n"
+	"       fsnn bench MODEL [--threads N] [--runs N]\n";
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("fsnn: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+/* Messages are one line by contract; make sure of it when printing. */
+static const char *one_line(char *msg)
+{
+	for (char *p = msg; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	return msg;
+}
+
+static void print_shape(FILE *f, const fsnn_tensor_info *t)
+{
+	fputc('[', f);
+	for (int d = 0; d < t->rank; d++)
+		fprintf(f, d ? ",%d" : "%d", (int)t->dims[d]);
+	fputc(']', f);
+}
+
+static void print_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* ---- info --------------------------------------------------------------- */
+
+typedef struct op_count {
+	const char *name;
+	int count;
+} op_count;
+
+static void print_tensor_text(int i, const fsnn_tensor_info *t)
+{
+	printf("  %d: %s %s ", i, t->name, fsnn_dtype_name(t->type));
+	print_shape(stdout, t);
+	printf(" %zu bytes", t->bytes);
+	if (t->num_quant == 1)
+		printf(", scale %.9g zero point %d", (double)t->scale[0], (int)t->zero_point[0]);
+	else if (t->num_quant > 1)
+		printf(", per-channel (%d scales, axis %d)", t->num_quant, t->quantized_dimension);
+	printf("\n");
+}
+
+static void print_tensor_json(const fsnn_tensor_info *t)
+{
+	printf("{\"name\": ");
+	print_json_string(stdout, t->name);
+	printf(", \"dtype\": \"%s\", \"shape\": ", fsnn_dtype_name(t->type));
+	print_shape(stdout, t);
+	printf(", \"bytes\": %zu, \"quant\": ", t->bytes);
+	if (t->num_quant == 0) {
+		printf("null}");
+		return;
+	}
+	printf("{\"scale\": [");
+	for (int q = 0; q < t->num_quant; q++)
+		printf(q ? ", %.9g" : "%.9g", (double)t->scale[q]);
+	printf("], \"zero_point\": [");
+	for (int q = 0; q < t->num_quant; q++)
+		printf(q ? ", %d" : "%d", (int)t->zero_point[q]);
+	printf("], \"qdim\": %d}}", t->quantized_dimension);
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	const char *path = NULL;
+	bool json = false;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (argv[i][0] == '-' || path != NULL)
+			return fail("info: unexpected argument '%s'", argv[i]);
+		else
+			path = argv[i];
+	}
+	if (path == NULL)
+		return fail("info: MODEL is missing (fsnn info MODEL [--json])");
+
+	/* Inspect-only so models with ops for absent hardware still load. */
+	fsnn_load_options opts = { .inspect_only = 1 };
+	fsnn_model *m = NULL;
+	fsnn_error err = { 0, "" };
+	if (fsnn_model_load_file(path, &opts, &m, &err) != FSNN_OK)
+		return fail("%s", one_line(err.msg));
+
+	int nops = fsnn_model_num_ops(m);
+	op_count *hist = calloc((size_t)(nops > 0 ? nops : 1), sizeof *hist);
+	if (hist == NULL) {
+		fsnn_model_free(m);
+		return fail("out of memory");
+	}
+	int nhist = 0;
+	uint64_t macs = 0;
+	for (int i = 0; i < nops; i++) {
+		fsnn_op_info op;
+		fsnn_model_op_info(m, i, &op);
+		macs += op.macs;
+		int h = 0;
+		while (h < nhist && strcmp(hist[h].name, op.name) != 0)
+			h++;
+		if (h == nhist)
+			hist[nhist++] = (op_count){ op.name, 0 };
+		hist[h].count++;
+	}
+	fsnn_memory_info mem;
+	fsnn_model_memory_info(m, &mem);
+	/* A context reports why the model cannot run, if it cannot. */
+	fsnn_context *ctx = NULL;
+	fsnn_error run_err = { 0, "" };
+	bool runnable = fsnn_context_new(m, &ctx, &run_err) == FSNN_OK;
+	fsnn_context_free(ctx);
+
+	if (json) {
+		printf("{\"model\": ");
+		print_json_string(stdout, path);
+		for (int io = 0; io < 2; io++) {
+			int n = io ? fsnn_model_num_outputs(m) : fsnn_model_num_inputs(m);
+			printf(", \"%s\": [", io ? "outputs" : "inputs");
+			for (int i = 0; i < n; i++) {
+				fsnn_tensor_info t;
+				if (io)
+					fsnn_model_output_info(m, i, &t);
+				else
+					fsnn_model_input_info(m, i, &t);
+				printf(i ? ", " : "");
+				print_tensor_json(&t);
+			}
+			printf("]");
+		}
+		printf(", \"ops\": [");
+		for (int i = 0; i < nops; i++) {
+			fsnn_op_info op;
+			fsnn_model_op_info(m, i, &op);
+			printf(i ? ", " : "");
+			printf("{\"index\": %d, \"name\": ", i);
+			print_json_string(stdout, op.name);
+			printf(", \"builtin_code\": %d, \"custom\": %s, \"backend\": ", op.builtin_code,
+			       op.is_custom ? "true" : "false");
+			if (op.backend != NULL)
+				print_json_string(stdout, op.backend);
+			else
+				printf(op.is_custom ? "null" : "\"cpu\"");
+			printf(", \"macs\": %llu}", (unsigned long long)op.macs);
+		}
+		printf("], \"op_histogram\": {");
+		for (int h = 0; h < nhist; h++) {
+			printf(h ? ", " : "");
+			print_json_string(stdout, hist[h].name);
+			printf(": %d", hist[h].count);
+		}
+		printf("}, \"macs\": %llu, \"arena_bytes\": %zu, \"lower_bound_bytes\": %zu, "
+		       "\"scratch_bytes\": %zu, \"persistent_bytes\": %zu, \"weights_bytes\": %zu, "
+		       "\"runnable\": %s, \"not_runnable_reason\": ",
+		       (unsigned long long)macs, mem.arena_bytes, mem.lower_bound_bytes,
+		       mem.scratch_bytes, mem.persistent_bytes, mem.weights_bytes,
+		       runnable ? "true" : "false");
+		if (runnable)
+			printf("null");
+		else
+			print_json_string(stdout, run_err.msg);
+		printf("}\n");
+	} else {
+		printf("model: %s\n", path);
+		printf("inputs:\n");
+		for (int i = 0; i < fsnn_model_num_inputs(m); i++) {
+			fsnn_tensor_info t;
+			fsnn_model_input_info(m, i, &t);
+			print_tensor_text(i, &t);
+		}
+		printf("outputs:\n");
+		for (int i = 0; i < fsnn_model_num_outputs(m); i++) {
+			fsnn_tensor_info t;
+			fsnn_model_output_info(m, i, &t);
+			print_tensor_text(i, &t);
+		}
+		printf("ops: %d\n", nops);
+		for (int h = 0; h < nhist; h++)
+			printf("  %-28s %d\n", hist[h].name, hist[h].count);
+		printf("op sequence:");
+		for (int i = 0; i < nops; i++) {
+			fsnn_op_info op;
+			fsnn_model_op_info(m, i, &op);
+			printf(" %s", op.name);
+		}
+		printf("\n");
+		for (int i = 0; i < nops; i++) {
+			fsnn_op_info op;
+			fsnn_model_op_info(m, i, &op);
+			if (op.is_custom)
+				printf("custom op %d: %s, backend: %s\n", i, op.name,
+				       op.backend ? op.backend : "none");
+		}
+		printf("MACs: %llu (%.1f M)\n", (unsigned long long)macs, (double)macs / 1e6);
+		printf("arena: %zu bytes (lower bound %zu), scratch %zu bytes\n", mem.arena_bytes,
+		       mem.lower_bound_bytes, mem.scratch_bytes);
+		printf("weights: %zu bytes in the file, %zu bytes prepared\n", mem.weights_bytes,
+		       mem.persistent_bytes);
+		printf("runnable: %s\n", runnable ? "yes" : one_line(run_err.msg));
+	}
+	free(hist);
+	fsnn_model_free(m);
+	return 0;
+}
+
+/* ---- run ------------------------------------------------------------------ */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+/* [1,H,W,C] with C 1 or 3 and 8-bit elements: something a PNG can hold. */
+static bool image_shaped(const fsnn_tensor_info *t)
+{
+	return t->rank == 4 && t->dims[0] == 1 && (t->dims[3] == 1 || t->dims[3] == 3) &&
+	       (t->type == FSNN_UINT8 || t->type == FSNN_INT8);
+}
+
+static int read_png_input(const char *path, const fsnn_tensor_info *t, int i, uint8_t *dst)
+{
+	if (!image_shaped(t))
+		return fail("input %d '%s': %s is a PNG, but the input is not an 8-bit [1,H,W,1|3] image (it is %s)",
+			    i, t->name, path, fsnn_dtype_name(t->type));
+	fs_image img = { 0 };
+	fs_err e = { 0, "" };
+	if (fs_png_read(path, t->dims[3], 8, &img, &e) != 0)
+		return fail("input %d: %s", i, one_line(e.msg));
+	int rc = 0;
+	if (img.width != t->dims[2] || img.height != t->dims[1]) {
+		rc = fail("input %d '%s': %s is %dx%d, the model expects %dx%d", i, t->name, path,
+			  img.width, img.height, (int)t->dims[2], (int)t->dims[1]);
+	} else {
+		size_t row = (size_t)img.width * (size_t)img.channels;
+		for (int y = 0; y < img.height; y++) {
+			const uint8_t *src = img.data + (size_t)y * img.stride;
+			uint8_t *out = dst + (size_t)y * row;
+			for (size_t x = 0; x < row; x++)
+				out[x] = t->type == FSNN_INT8 ? (uint8_t)(int8_t)(src[x] - 128) : src[x];
+		}
+	}
+	fs_image_free(&img);
+	return rc;
+}
+
+static int read_raw_input(const char *path, const fsnn_tensor_info *t, int i, uint8_t *dst)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return fail("input %d: cannot open %s: %s", i, path, strerror(errno));
+	size_t got = fread(dst, 1, t->bytes, f);
+	int extra = fgetc(f);
+	bool read_err = ferror(f);
+	fclose(f);
+	if (read_err)
+		return fail("input %d: cannot read %s", i, path);
+	if (got != t->bytes || extra != EOF) {
+		fprintf(stderr, "fsnn: input %d '%s': %s has %s%zu bytes, the model expects %zu (%s ",
+			i, t->name, path, extra != EOF ? "more than " : "", got, t->bytes,
+			fsnn_dtype_name(t->type));
+		print_shape(stderr, t);
+		fprintf(stderr, ")\n");
+		return 1;
+	}
+	return 0;
+}
+
+static int write_file(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (f == NULL)
+		return fail("cannot create %s: %s", path, strerror(errno));
+	size_t put = fwrite(data, 1, n, f);
+	if (fclose(f) != 0 || put != n)
+		return fail("cannot write %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int write_png_output(const char *path, const fsnn_tensor_info *t, const uint8_t *data)
+{
+	fs_image img = { 0 };
+	fs_err e = { 0, "" };
+	if (fs_image_alloc(&img, t->dims[2], t->dims[1], t->dims[3], 8, &e) != 0)
+		return fail("%s: %s", path, one_line(e.msg));
+	size_t row = (size_t)img.width * (size_t)img.channels;
+	for (int y = 0; y < img.height; y++)
+		for (size_t x = 0; x < row; x++) {
+			uint8_t v = data[(size_t)y * row + x];
+			img.data[(size_t)y * img.stride + x] = t->type == FSNN_INT8 ? (uint8_t)(v + 128) : v;
+		}
+	int rc = 0;
+	if (fs_png_write(path, &img, -1, &e) != 0)
+		rc = fail("%s", one_line(e.msg));
+	fs_image_free(&img);
+	return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	const char *pos[3] = { NULL, NULL, NULL };
+	int npos = 0;
+	bool png = false;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--png") == 0)
+			png = true;
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return fail("run: unknown option '%s'", argv[i]);
+		else if (npos < 3)
+			pos[npos++] = argv[i];
+		else
+			return fail("run: unexpected argument '%s'", argv[i]);
+	}
+	if (npos != 3)
+		return fail("run: expected MODEL INPUTS OUTPREFIX (fsnn run MODEL IN0.bin[,IN1.bin...] OUTPREFIX [--png])");
+	const char *path = pos[0], *prefix = pos[2];
+
+	fsnn_model *m = NULL;
+	fsnn_context *ctx = NULL;
+	fsnn_error err = { 0, "" };
+	if (fsnn_model_load_file(path, NULL, &m, &err) != FSNN_OK)
+		return fail("%s", one_line(err.msg));
+	int rc = 0;
+	if (fsnn_context_new(m, &ctx, &err) != FSNN_OK) {
+		rc = fail("%s", one_line(err.msg));
+		goto out;
+	}
+
+	/* Inputs: comma-separated, one per graph input. */
+	char *list = strdup(pos[1]);
+	if (list == NULL) {
+		rc = fail("out of memory");
+		goto out;
+	}
+	int nin = fsnn_model_num_inputs(m), given = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(list, ",", &save); tok != NULL && rc == 0;
+	     tok = strtok_r(NULL, ",", &save), given++) {
+		if (given >= nin)
+			continue;
+		fsnn_tensor_info t;
+		fsnn_model_input_info(m, given, &t);
+		uint8_t *dst = fsnn_context_input(ctx, given);
+		rc = ends_with(tok, ".png") ? read_png_input(tok, &t, given, dst)
+					    : read_raw_input(tok, &t, given, dst);
+	}
+	free(list);
+	if (rc == 0 && given != nin)
+		rc = fail("%s has %d input%s, %d file%s given", path, nin, nin == 1 ? "" : "s", given,
+			  given == 1 ? "" : "s");
+	if (rc != 0)
+		goto out;
+
+	if (fsnn_invoke(ctx, &err) != FSNN_OK) {
+		rc = fail("%s: %s", path, one_line(err.msg));
+		goto out;
+	}
+	for (int i = 0; i < fsnn_model_num_outputs(m) && rc == 0; i++) {
+		fsnn_tensor_info t;
+		fsnn_model_output_info(m, i, &t);
+		size_t n = strlen(prefix) + 32;
+		char *name = malloc(n);
+		if (name == NULL) {
+			rc = fail("out of memory");
+			break;
+		}
+		snprintf(name, n, "%s.%d.bin", prefix, i);
+		rc = write_file(name, fsnn_context_output(ctx, i), t.bytes);
+		if (rc == 0 && png && image_shaped(&t)) {
+			snprintf(name, n, "%s.%d.png", prefix, i);
+			rc = write_png_output(name, &t, fsnn_context_output(ctx, i));
+		}
+		free(name);
+	}
+out:
+	fsnn_context_free(ctx);
+	fsnn_model_free(m);
+	return rc;
+}
+
+/* ---- bench -------------------------------------------------------------- */
+
+typedef struct bench_job {
+	const fsnn_model *model;
+	int runs;
+	double *ms;          /* runs entries */
+	fsnn_status status;
+	fsnn_error err;
+} bench_job;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void *bench_thread(void *arg)
+{
+	bench_job *job = arg;
+	fsnn_context *ctx = NULL;
+	job->status = fsnn_context_new(job->model, &ctx, &job->err);
+	if (job->status != FSNN_OK)
+		return NULL;
+	/* Fixed pseudo-random inputs: timings should not depend on zeros. */
+	uint32_t seed = 12345;
+	for (int i = 0; i < fsnn_model_num_inputs(job->model); i++) {
+		fsnn_tensor_info t;
+		fsnn_model_input_info(job->model, i, &t);
+		uint8_t *p = fsnn_context_input(ctx, i);
+		for (size_t b = 0; b < t.bytes; b++) {
+			seed = seed * 1103515245u + 12345u;
+			p[b] = (uint8_t)(seed >> 16);
+		}
+		/* Float inputs get small finite values rather than random bits. */
+		if (t.type == FSNN_FLOAT32)
+			for (size_t b = 0; b < t.bytes / 4; b++)
+				((float *)(void *)p)[b] = (float)(b % 17) / 17.0f;
+	}
+	job->status = fsnn_invoke(ctx, &job->err); /* warm-up */
+	for (int r = 0; r < job->runs && job->status == FSNN_OK; r++) {
+		double t0 = now_ms();
+		job->status = fsnn_invoke(ctx, &job->err);
+		job->ms[r] = now_ms() - t0;
+	}
+	fsnn_context_free(ctx);
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int parse_count(const char *opt, const char *s, int max, int *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long v = s ? strtol(s, &end, 10) : 0;
+	if (s == NULL || *s == '\0' || *end != '\0' || errno != 0 || v < 1 || v > max)
+		return fail("bench: %s takes a number from 1 to %d, got '%s'", opt, max, s ? s : "");
+	*out = (int)v;
+	return 0;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+	const char *path = NULL;
+	int threads = 1, runs = 10;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--threads") == 0) {
+			if (parse_count("--threads", i + 1 < argc ? argv[++i] : NULL, 64, &threads))
+				return 1;
+		} else if (strcmp(argv[i], "--runs") == 0) {
+			if (parse_count("--runs", i + 1 < argc ? argv[++i] : NULL, 100000, &runs))
+				return 1;
+		} else if (argv[i][0] == '-' || path != NULL) {
+			return fail("bench: unexpected argument '%s'", argv[i]);
+		} else {
+			path = argv[i];
+		}
+	}
+	if (path == NULL)
+		return fail("bench: MODEL is missing (fsnn bench MODEL [--threads N] [--runs N])");
+
+	fsnn_model *m = NULL;
+	fsnn_error err = { 0, "" };
+	double t_load = now_ms();
+	if (fsnn_model_load_file(path, NULL, &m, &err) != FSNN_OK)
+		return fail("%s", one_line(err.msg));
+	t_load = now_ms() - t_load;
+
+	bench_job *jobs = calloc((size_t)threads, sizeof *jobs);
+	pthread_t *tids = calloc((size_t)threads, sizeof *tids);
+	double *all = calloc((size_t)threads * (size_t)runs, sizeof *all);
+	int rc = 0;
+	if (jobs == NULL || tids == NULL || all == NULL) {
+		rc = fail("out of memory");
+		goto out;
+	}
+	double wall = now_ms();
+	int started = 0;
+	for (int t = 0; t < threads; t++) {
+		jobs[t] = (bench_job){ .model = m, .runs = runs, .ms = all + (size_t)t * (size_t)runs };
+		if (pthread_create(&tids[t], NULL, bench_thread, &jobs[t]) != 0) {
+			rc = fail("cannot start thread %d: %s", t, strerror(errno));
+			break;
+		}
+		started++;
+	}
+	for (int t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+	wall = now_ms() - wall;
+	for (int t = 0; t < started && rc == 0; t++)
+		if (jobs[t].status != FSNN_OK)
+			rc = fail("%s: %s", path, one_line(jobs[t].err.msg));
+	if (rc != 0)
+		goto out;
+
+	size_t n = (size_t)threads * (size_t)runs;
+	qsort(all, n, sizeof *all, cmp_double);
+	double median = n % 2 ? all[n / 2] : (all[n / 2 - 1] + all[n / 2]) / 2;
+	fsnn_memory_info mem;
+	fsnn_model_memory_info(m, &mem);
+	printf("%s: %d thread%s x %d runs: median %.3f ms, min %.3f ms, max %.3f ms per invoke; "
+	       "%.1f invokes/s overall; load %.1f ms; arena %zu bytes\n",
+	       path, threads, threads == 1 ? "" : "s", runs, median, all[0], all[n - 1],
+	       (double)n / (wall / 1e3), t_load, mem.arena_bytes);
+out:
+	free(jobs);
+	free(tids);
+	free(all);
+	fsnn_model_free(m);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "info") == 0)
+		return cmd_info(argc - 2, argv + 2);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 2, argv + 2);
+	if (strcmp(argv[1], "bench") == 0)
+		return cmd_bench(argc - 2, argv + 2);
+	fail("unknown command '%s' (info, run or bench)", argv[1]);
+	return EXIT_USAGE;
+}

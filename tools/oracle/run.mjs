@@ -53,11 +53,15 @@ globalThis.importScripts = (file) => {
   vm.runInThisContext(fs.readFileSync(file, 'utf8'), {filename: file});
 };
 // Keep the runtime's INFO/WARNING chatter (and WebGPU probing) off stderr.
+// The runtime reports prepare failures only as "ERROR: ..." log lines (run()
+// still returns buffers), so those lines are collected and fail the job.
+let runtimeErrors = [];
 for (const k of ['error', 'warn', 'info', 'log']) {
   const orig = console[k].bind(console);
   console[k] = (...a) => {
     const s = String(a[0]);
     if (/^(INFO|WARNING): /.test(s) || s.includes('WebGPU')) return;
+    if (/^ERROR/.test(s)) { runtimeErrors.push(s.trim()); return; }
     orig(...a);
   };
 }
@@ -82,6 +86,7 @@ function describe(tensorType) {
 }
 
 async function runJob(job) {
+  runtimeErrors = [];
   const bytes = fs.readFileSync(job.model);
   const ptr = w._malloc(bytes.byteLength);
   w.HEAPU8.set(bytes, ptr);
@@ -94,6 +99,7 @@ async function runJob(job) {
       environment: env, accelerator: 'wasm', cpuOptions: {numThreads: 1},
       gpuOptions: {}, webNNOptions: {}});
     owned.push(compiled);
+    if (runtimeErrors.length) throw new Error(runtimeErrors.join(' | '));
     const sig = model.getSignature(0);
     const nIn = sig.inputNames().size();
     const nOut = sig.outputNames().size();
@@ -120,6 +126,7 @@ async function runJob(job) {
       if (info) console.error(`input ${i}: ${d.dtype} [${d.shape}] ${d.bytes} B`);
     }
     const outs = await compiled.run(0, inBufs);
+    if (runtimeErrors.length) throw new Error(runtimeErrors.join(' | '));
     for (let i = 0; i < outs.length; i++) {
       const o = outs[i];
       owned.push(o);
@@ -135,7 +142,9 @@ async function runJob(job) {
     }
   } finally {
     for (const o of owned.reverse()) { try { o.delete(); } catch (e) { /* already gone */ } }
-    w._free(ptr);
+    // The model bytes stay allocated until exit, so no later model in a
+    // batch reuses their address (cheap insurance against caches keyed by
+    // weight pointers).
   }
 }
 

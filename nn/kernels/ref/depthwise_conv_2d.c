@@ -1,0 +1,250 @@
+/*
+ * DEPTHWISE_CONV_2D reference kernel: NHWC input, [1, KH, KW, C*M] filter
+ * (M = depth multiplier; output channel c reads input channel c / M),
+ * optional bias, stride, dilation, SAME/VALID, fused activations.
+ *
+ * Arithmetic follows LiteRT 2.5.3 (measured against it): int8 with a bias
+ * runs in XNNPACK (exact int32 sum, then float32 scale in_s * w_s[c] / out_s,
+ * round half to even, XNNPACK's activation clamp). uint8, and any depthwise
+ * conv without a bias, run TFLite's builtin kernel: QuantizeMultiplier of
+ * the double scale + MultiplyByQuantizedMultiplier, clamp rounded half away
+ * from zero. Per-channel weights are quantised along dimension 3.
+ */
+#include <string.h>
+
+#include "kernel_util.h"
+
+typedef struct dw_data {
+	fsnn_dtype type;
+	int32_t stride_h, stride_w, dil_h, dil_w, pad_top, pad_left, mult;
+	int32_t in_zp, w_zp;
+	const int32_t *bias;
+	const float *bias_f;
+	nn_ku_requant rq;
+	float fmin, fmax;
+} dw_data;
+
+static fsnn_status dw_prepare(nn_prepare_ctx *ctx, nn_node *node)
+{
+	fsnn_status st = nn_ku_inputs(ctx, node, 2, 3, 1);
+	if (st != FSNN_OK)
+		return st;
+	const nn_tensor *in = nn_ku_input_required(ctx, node, 0, "input");
+	const nn_tensor *w = in ? nn_ku_input_required(ctx, node, 1, "filter") : NULL;
+	if (w == NULL)
+		return FSNN_E_FORMAT;
+	const nn_tensor *bias = nn_input(ctx, node, 2);
+	nn_tensor *out = nn_output(ctx, node, 0);
+
+	if ((st = nn_check_type(ctx, node, in, "input", FSNN_INT8, FSNN_UINT8, FSNN_FLOAT32, -1)) ||
+	    (st = nn_check_type(ctx, node, w, "filter", in->type, -1)) ||
+	    (st = nn_check_type(ctx, node, out, "output", in->type, -1)))
+		return st;
+	if (bias && (st = nn_check_type(ctx, node, bias, "bias",
+					in->type == FSNN_FLOAT32 ? FSNN_FLOAT32 : FSNN_INT32, -1)))
+		return st;
+	if ((st = nn_ku_check_rank(ctx, node, in, "input", 4)) ||
+	    (st = nn_ku_check_rank(ctx, node, w, "filter", 4)))
+		return st;
+
+	const nn_fb_table *o = &node->options;
+	int padding = nn_fb_u8(o, 0, NN_PAD_SAME);
+	int32_t sw = nn_fb_i32(o, 1, 0), sh = nn_fb_i32(o, 2, 0);
+	int32_t mult_opt = nn_fb_i32(o, 3, 0);
+	int act = nn_fb_u8(o, 4, NN_ACT_NONE);
+	int32_t dw = nn_fb_i32(o, 5, 1), dh = nn_fb_i32(o, 6, 1);
+
+	const int32_t kh = w->dims[1], kw = w->dims[2], cout = w->dims[3], cin = in->dims[3];
+	if (w->dims[0] != 1 || cin < 1 || cout % cin != 0)
+		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
+				    "filter '%s' is [%d,%d,%d,%d] for input '%s' with %d channels; "
+				    "expected [1,KH,KW,C*M] with C = %d", w->name, w->dims[0], kh, kw,
+				    cout, in->name, cin, cin);
+	const int32_t mult = cout / cin;
+	/* Old converters left depth_multiplier at 0; the filter shape rules. */
+	if (mult_opt != 0 && mult_opt != mult)
+		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
+				    "depth_multiplier option is %d but filter '%s' has %d = %d x %d channels",
+				    mult_opt, w->name, cout, cin, mult);
+	if (bias && (bias->rank != 1 || bias->dims[0] != cout))
+		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
+				    "bias '%s' has %d elements (rank %d); expected %d (rank 1)",
+				    bias->name, bias->rank ? bias->dims[0] : 0, bias->rank, cout);
+	if (bias && bias->data == NULL)
+		return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
+				    "bias '%s' is not a constant; expected constant data", bias->name);
+
+	dw_data *d = nn_persistent_alloc(ctx, sizeof *d);
+	if (d == NULL)
+		return FSNN_E_NOMEM;
+	int32_t oh, ow;
+	if (!nn_compute_padding(padding, in->dims[1], kh, sh, dh, &oh, &d->pad_top) ||
+	    !nn_compute_padding(padding, in->dims[2], kw, sw, dw, &ow, &d->pad_left))
+		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
+				    "input '%s' %dx%d with filter %dx%d, stride %dx%d, dilation %dx%d, "
+				    "padding %d gives no output; expected positive strides/dilations and "
+				    "a filter that fits", in->name, in->dims[1], in->dims[2], kh, kw,
+				    sh, sw, dh, dw, padding);
+	const int32_t odims[4] = { in->dims[0], oh, ow, cout };
+	if ((st = nn_check_output_shape(ctx, node, 0, 4, odims)))
+		return st;
+
+	d->type = in->type;
+	d->stride_h = sh; d->stride_w = sw; d->dil_h = dh; d->dil_w = dw;
+	d->mult = mult;
+	if (in->type == FSNN_FLOAT32) {
+		if (!nn_activation_range_f32(act, &d->fmin, &d->fmax))
+			return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
+					    "fused activation %s (%d) is not supported; expected NONE, "
+					    "RELU, RELU_N1_TO_1 or RELU6", nn_activation_name(act), act);
+		float *b = nn_persistent_alloc(ctx, (size_t)cout * sizeof *b);
+		if (b == NULL)
+			return FSNN_E_NOMEM;
+		if (bias)
+			memcpy(b, bias->data, (size_t)cout * sizeof *b);
+		d->bias_f = b;
+	} else {
+		if ((st = nn_ku_check_quant(ctx, node, in, "input", -1)) ||
+		    (st = nn_ku_check_quant(ctx, node, w, "filter", in->type == FSNN_INT8 ? 3 : -1)) ||
+		    (st = nn_ku_check_quant(ctx, node, out, "output", -1)))
+			return st;
+		d->in_zp = nn_q_zp(in, 0);
+		d->w_zp = in->type == FSNN_UINT8 ? nn_q_zp(w, 0) : 0;
+		if (in->type == FSNN_INT8)
+			for (int i = 0; i < w->num_quant; i++)
+				if (w->zero_point[i] != 0)
+					return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
+							    "filter '%s' zero point[%d] is %d; expected 0 for int8 weights",
+							    w->name, i, w->zero_point[i]);
+		int32_t *b = nn_persistent_alloc(ctx, (size_t)cout * sizeof *b);
+		if (b == NULL)
+			return FSNN_E_NOMEM;
+		if (bias)
+			memcpy(b, bias->data, (size_t)cout * sizeof *b);
+		d->bias = b;
+		/* uint8 runs in TFLite's builtin kernel in LiteRT 2.5.3 (measured:
+		 * fixed point matches the oracle on every output, fp32 does not). */
+		bool fixed = bias == NULL || in->type == FSNN_UINT8;
+		if ((st = nn_ku_requant_prepare(ctx, node, in, w, out, act, cout, fixed, &d->rq)))
+			return st;
+	}
+	node->op_data = d;
+	node->macs = (uint64_t)in->dims[0] * (uint64_t)oh * (uint64_t)ow * (uint64_t)cout *
+		     (uint64_t)kh * (uint64_t)kw;
+	return FSNN_OK;
+}
+
+typedef struct dw_geom {
+	int32_t n, ih, iw, cin, oh, ow, cout, kh, kw;
+} dw_geom;
+
+/* Loops: output pixel, filter tap, then channels innermost, so both the
+ * input and the filter are read contiguously. acc holds one output pixel. */
+static void dw_q8(const dw_data *d, const dw_geom *g, const void *xv, const void *wv, void *yv,
+		  int32_t *acc)
+{
+	const bool u8 = d->type == FSNN_UINT8;
+	for (int32_t b = 0; b < g->n; b++)
+	for (int32_t oy = 0; oy < g->oh; oy++)
+	for (int32_t ox = 0; ox < g->ow; ox++) {
+		const int32_t iy0 = oy * d->stride_h - d->pad_top;
+		const int32_t ix0 = ox * d->stride_w - d->pad_left;
+		memcpy(acc, d->bias, (size_t)g->cout * sizeof *acc);
+		for (int32_t ky = 0; ky < g->kh; ky++) {
+			const int32_t iy = iy0 + ky * d->dil_h;
+			if (iy < 0 || iy >= g->ih)
+				continue;
+			for (int32_t kx = 0; kx < g->kw; kx++) {
+				const int32_t ix = ix0 + kx * d->dil_w;
+				if (ix < 0 || ix >= g->iw)
+					continue;
+				const size_t xo = (((size_t)b * g->ih + iy) * g->iw + ix) * g->cin;
+				const size_t wo = ((size_t)ky * g->kw + kx) * g->cout;
+				for (int32_t oc = 0; oc < g->cout; oc++) {
+					const int32_t ic = oc / d->mult;
+					if (u8)
+						acc[oc] += ((int32_t)((const uint8_t *)xv)[xo + ic] - d->in_zp) *
+							   ((int32_t)((const uint8_t *)wv)[wo + oc] - d->w_zp);
+					else
+						acc[oc] += ((int32_t)((const int8_t *)xv)[xo + ic] - d->in_zp) *
+							   (int32_t)((const int8_t *)wv)[wo + oc];
+				}
+			}
+		}
+		const size_t opix = (((size_t)b * g->oh + oy) * g->ow + ox) * g->cout;
+		for (int32_t oc = 0; oc < g->cout; oc++) {
+			int32_t v = nn_ku_requant_apply(&d->rq, oc, acc[oc]);
+			if (u8)
+				((uint8_t *)yv)[opix + oc] = (uint8_t)v;
+			else
+				((int8_t *)yv)[opix + oc] = (int8_t)v;
+		}
+	}
+}
+
+static void dw_f32(const dw_data *d, const dw_geom *g, const float *x, const float *w, float *y)
+{
+	for (int32_t b = 0; b < g->n; b++)
+	for (int32_t oy = 0; oy < g->oh; oy++)
+	for (int32_t ox = 0; ox < g->ow; ox++) {
+		const int32_t iy0 = oy * d->stride_h - d->pad_top;
+		const int32_t ix0 = ox * d->stride_w - d->pad_left;
+		float *acc = y + (((size_t)b * g->oh + oy) * g->ow + ox) * g->cout;
+		memcpy(acc, d->bias_f, (size_t)g->cout * sizeof *acc);
+		for (int32_t ky = 0; ky < g->kh; ky++) {
+			const int32_t iy = iy0 + ky * d->dil_h;
+			if (iy < 0 || iy >= g->ih)
+				continue;
+			for (int32_t kx = 0; kx < g->kw; kx++) {
+				const int32_t ix = ix0 + kx * d->dil_w;
+				if (ix < 0 || ix >= g->iw)
+					continue;
+				const float *xp = x + (((size_t)b * g->ih + iy) * g->iw + ix) * g->cin;
+				const float *wp = w + ((size_t)ky * g->kw + kx) * g->cout;
+				for (int32_t oc = 0; oc < g->cout; oc++)
+					acc[oc] += xp[oc / d->mult] * wp[oc];
+			}
+		}
+		for (int32_t oc = 0; oc < g->cout; oc++) {
+			float v = acc[oc];
+			acc[oc] = v < d->fmin ? d->fmin : (v > d->fmax ? d->fmax : v);
+		}
+	}
+}
+
+static fsnn_status dw_eval(const nn_eval_ctx *ec, const nn_node *node)
+{
+	const dw_data *d = node->op_data;
+	const nn_tensor *in = nn_tensor_of(ec, node->inputs[0]);
+	const nn_tensor *w = nn_tensor_of(ec, node->inputs[1]);
+	const nn_tensor *out = nn_tensor_of(ec, node->outputs[0]);
+	const dw_geom g = {
+		.n = in->dims[0], .ih = in->dims[1], .iw = in->dims[2], .cin = in->dims[3],
+		.oh = out->dims[1], .ow = out->dims[2], .cout = out->dims[3],
+		.kh = w->dims[1], .kw = w->dims[2],
+	};
+	if (d->type == FSNN_FLOAT32)
+		dw_f32(d, &g, nn_in_data(ec, node, 0), nn_in_data(ec, node, 1), nn_out_data(ec, node, 0));
+	else
+		dw_q8(d, &g, nn_in_data(ec, node, 0), nn_in_data(ec, node, 1), nn_out_data(ec, node, 0),
+		      ec->scratch);
+	return FSNN_OK;
+}
+
+/* The int32 accumulators of one output pixel live in scratch. */
+static fsnn_status dw_prepare_all(nn_prepare_ctx *ctx, nn_node *node)
+{
+	fsnn_status st = dw_prepare(ctx, node);
+	if (st == FSNN_OK) {
+		const nn_tensor *w = nn_input(ctx, node, 1);
+		node->scratch_bytes = (size_t)w->dims[3] * sizeof(int32_t);
+	}
+	return st;
+}
+
+const nn_kernel nn_kernel_depthwise_conv_2d = {
+	.builtin = NN_OP_DEPTHWISE_CONV_2D,
+	.name = "DEPTHWISE_CONV_2D",
+	.prepare = dw_prepare_all,
+	.eval = dw_eval,
+};

@@ -9,7 +9,7 @@ fields are listed in schema order, so a field's position is its id.
 Typical use:
 
     import numpy as np
-    from tflite_writer import ModelBuilder, INT8, INT32
+    from tflite_writer import ModelBuilder, INT8, SAME, RELU
 
     mb = ModelBuilder(description="one conv")
     x = mb.add_tensor("x", INT8, [1, 8, 8, 3], scale=0.02, zero_point=-3)
@@ -18,8 +18,8 @@ Typical use:
     b = mb.add_const("b", np.zeros(4, np.int32), scale=[0.0002] * 4, zero_point=[0] * 4)
     y = mb.add_tensor("y", INT8, [1, 8, 8, 4], scale=0.05, zero_point=-128)
     mb.add_op("CONV_2D", [x, w, b], [y], version=3,
-              options=("Conv2DOptions", dict(padding=SAME, stride_w=1, stride_h=1,
-                                             fused_activation_function=RELU)))
+              options=dict(padding=SAME, stride_w=1, stride_h=1,
+                           fused_activation_function=RELU))
     mb.set_io([x], [y])
     open("conv.tflite", "wb").write(mb.finish())
 
@@ -35,8 +35,6 @@ import struct
 
 import flatbuffers
 import numpy as np
-
-__all__ = ["ModelBuilder", "BUILTIN_OPS", "OPTIONS", "dtype_of", "np_dtype"]
 
 # ---- enums (schema.fbs) ------------------------------------------------------
 

@@ -266,15 +266,27 @@ static fsnn_status read_quant(reader *r, int idx, const nn_fb_table *qt, nn_tens
 		return FSNN_E_NOMEM;
 	t->num_quant = (int)n;
 	t->quantized_dimension = qdim;
+	/* A zero point must be a value of the tensor's own type; kernels
+	 * build tables and multipliers from it and may assume so. */
+	int64_t zmin = INT32_MIN, zmax = INT32_MAX;
+	if (t->type == FSNN_INT8)
+		zmin = INT8_MIN, zmax = INT8_MAX;
+	else if (t->type == FSNN_UINT8)
+		zmin = 0, zmax = UINT8_MAX;
+	else if (t->type == FSNN_INT16)
+		zmin = INT16_MIN, zmax = INT16_MAX;
 	for (uint32_t i = 0; i < n; i++) {
 		float sc = nn_fb_vec_get_f32(&sv, i);
-		if (!isfinite(sc))
-			return fail(r, FSNN_E_FORMAT, "tensor %d '%s': scale %u is not finite",
-				    idx, t->name, i);
+		/* Scales divide and multiply everywhere; XNNPACK (the reference
+		 * runtime) refuses non-positive ones too. */
+		if (!isfinite(sc) || !(sc > 0.0f))
+			return fail(r, FSNN_E_FORMAT, "tensor %d '%s': scale %u is %g, expected a "
+				    "positive finite number", idx, t->name, i, (double)sc);
 		int64_t zp = zv.len == 0 ? 0 : nn_fb_vec_get_i64(&zv, zv.len == 1 ? 0 : i);
-		if (zp < INT32_MIN || zp > INT32_MAX)
-			return fail(r, FSNN_E_FORMAT, "tensor %d '%s': zero point %u (%lld) does "
-				    "not fit in int32", idx, t->name, i, (long long)zp);
+		if (zp < zmin || zp > zmax)
+			return fail(r, FSNN_E_FORMAT, "tensor %d '%s': zero point %u is %lld, outside "
+				    "the %s range [%lld, %lld]", idx, t->name, i, (long long)zp,
+				    tensor_type_name(t->type), (long long)zmin, (long long)zmax);
 		t->scale[i] = sc;
 		t->zero_point[i] = (int32_t)zp;
 	}

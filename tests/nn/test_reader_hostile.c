@@ -574,8 +574,8 @@ static void cases_patched(check_state *cs, blob hello, blob speech)
 	sgi[0] = 2; sgi[1] = -1;
 	expect_case(cs, "reader_graph_output_negative", hello, p_sg_index, sgi, FSNN_E_FORMAT, "subgraph 0 output");
 
-	expect_case(cs, "reader_zero_point_over_int32", hello, p_zero_point, NULL, FSNN_E_FORMAT, "does not fit");
-	expect_case(cs, "reader_scale_nan", hello, p_scale_nan, NULL, FSNN_E_FORMAT, "not finite");
+	expect_case(cs, "reader_zero_point_out_of_type_range", hello, p_zero_point, NULL, FSNN_E_FORMAT, "outside the INT8 range [-128, 127]");
+	expect_case(cs, "reader_scale_nan", hello, p_scale_nan, NULL, FSNN_E_FORMAT, "expected a positive finite");
 	u = 5;
 	expect_case(cs, "reader_scale_count_mismatch", speech, p_scale_count, &u, FSNN_E_FORMAT, "5 scales but 8 zero");
 	u = 7;

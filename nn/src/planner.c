@@ -6,9 +6,9 @@
  * overlaps its own. RESHAPE/SQUEEZE outputs take no space: they alias their
  * input, whose lifetime is stretched to cover the whole alias chain.
  *
- * Lifetimes: graph inputs and variables are live from op 0, graph outputs
- * and variables until the last op, so callers may write inputs before and
- * read outputs after fsnn_invoke.
+ * Lifetimes: graph outputs and variables live until the last op; graph
+ * inputs live through the whole invoke (as in TFLite's ArenaPlanner, not
+ * TFLM's), so a caller may invoke again without rewriting its inputs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -148,8 +148,10 @@ fsnn_status nn_plan_memory(fsnn_model *m, fsnn_error *err)
 			if (node->outputs[o] >= 0)
 				touch(m, node->outputs[o], n);
 	}
-	for (int i = 0; i < m->num_inputs; i++)
+	for (int i = 0; i < m->num_inputs; i++) {
 		touch(m, m->inputs[i], 0);
+		touch(m, m->inputs[i], last_step);
+	}
 	for (int i = 0; i < m->num_outputs; i++)
 		touch(m, m->outputs[i], last_step);
 	for (int t = 0; t < m->num_tensors; t++) {

@@ -27,7 +27,10 @@
 #endif
 #endif
 #ifdef HAVE_SAN_HOOKS
-#include <sanitizer/allocator_interface.h>
+/* From the sanitizer runtime (sanitizer/allocator_interface.h, which not
+ * every compiler package installs). */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+					      void (*free_hook)(const volatile void *));
 #else
 #include <malloc.h>
 #endif
@@ -266,7 +269,8 @@ static void check_plan(check_state *cs, const char *prefix, const char *path)
 	}
 	for (int i = 0; i < m->num_inputs && !cs->failed_in_case; i++) {
 		const nn_tensor *r = &m->tensors[root_of(m, m->inputs[i])];
-		CHECK(cs, r->alloc == NN_ALLOC_ARENA && r->first_op == 0, "graph input %d not live from op 0", i);
+		CHECK(cs, r->alloc == NN_ALLOC_ARENA && r->first_op == 0 && r->last_op == last,
+		      "graph input %d live only over ops %d..%d", i, r->first_op, r->last_op);
 	}
 	for (int i = 0; i < m->num_outputs && !cs->failed_in_case; i++) {
 		const nn_tensor *r = &m->tensors[root_of(m, m->outputs[i])];

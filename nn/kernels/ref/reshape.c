@@ -71,7 +71,7 @@ static fsnn_status reshape_prepare(nn_prepare_ctx *ctx, nn_node *node)
 					    from, i, (long long)shape[i]);
 		} else {
 			known *= shape[i];
-			if (known > (int64_t)SIZE_MAX / 16)
+			if (known > ((int64_t)1 << 40))
 				return nn_prep_fail(ctx, node, FSNN_E_SHAPE, "%s is too large", from);
 		}
 	}

@@ -1,0 +1,94 @@
+/*
+ * segment — runs the segmentation model over an image of any size.
+ *
+ * fw_engine: one loaded model and its context. An engine for an
+ * accelerator invokes in its own worker thread so that the caller can
+ * abandon an invoke that passes its deadline, reset the backend and retry.
+ *
+ * fw_segment: cuts the image into model-sized tiles that overlap, runs
+ * each and keeps only the centre of every tile (half the overlap is
+ * discarded on each inner edge), so the stitched mask has no seams. Tile
+ * origins stay on multiples of the model's likely stride (up to 32 px) so
+ * that interior tiles see the same pixel grid as one whole-image pass.
+ * Outside the image the model sees real value 0, as a whole-image pass
+ * with SAME padding would.
+ */
+#ifndef FW_SEGMENT_H
+#define FW_SEGMENT_H
+
+#include <stdint.h>
+
+#include "err/fs_err.h"
+#include "fsnn.h"
+#include "image/image.h"
+
+typedef struct fw_engine fw_engine;
+
+typedef struct fw_engine_opts {
+	const char *name;                    /* "cpu", "edgetpu", "sim": for messages */
+	const char *path;                    /* .tflite */
+	const char *expect_sha256;           /* "" or NULL = not checked */
+	const fsnn_backend *const *backends; /* delegates (may be NULL) */
+	int num_backends;
+	int threaded;                        /* invoke in a worker with a deadline */
+	/* Called by fw_engine_reset to unblock a hung backend (may be NULL). */
+	void (*reset_hook)(void *user);
+	void *reset_user;
+	/* Simulated accelerator: invocations hang_from.. (1-based, 0 = never)
+	 * hang until reset, hang_count of them (-1 = all). */
+	int sim_hang_from, sim_hang_count;
+} fw_engine_opts;
+
+/* Hashes, loads and prepares the model. A hash mismatch is -EBADMSG with a
+ * message giving both hashes. */
+int fw_engine_open(const fw_engine_opts *opts, fw_engine **out, fs_err *err);
+void fw_engine_close(fw_engine *e);
+
+const char *fw_engine_name(const fw_engine *e);
+const char *fw_engine_sha256(const fw_engine *e); /* 64 hex digits */
+const char *fw_engine_path(const fw_engine *e);
+void fw_engine_tile_size(const fw_engine *e, int *w, int *h);
+
+/* One invoke. threaded engines: waits at most deadline_ms (<= 0 = no
+ * limit) and returns -ETIMEDOUT when it passes; the invoke is then still
+ * running and the engine must be reset before it is used again. */
+int fw_engine_invoke(fw_engine *e, int deadline_ms, fs_err *err);
+/* Unblocks a hung invoke and waits for the worker. -EIO if it will not
+ * come back: the engine is then unusable. */
+int fw_engine_reset(fw_engine *e, fs_err *err);
+/* Invokes started so far (threaded engines count hangs too). */
+long fw_engine_invocations(const fw_engine *e);
+
+typedef enum fw_output_kind {
+	FW_OUTPUT_AUTO = 0,
+	FW_OUTPUT_PROBABILITY = 1,
+	FW_OUTPUT_LOGIT = 2,
+} fw_output_kind;
+
+typedef struct fw_seg_opts {
+	int overlap;          /* pixels */
+	double threshold;     /* probability */
+	fw_output_kind kind;
+	int deadline_ms;      /* per invoke (threaded engines) */
+} fw_seg_opts;
+
+typedef struct fw_seg_stats {
+	int tiles;
+	double infer_ms;      /* time inside invokes */
+	double total_ms;
+} fw_seg_stats;
+
+/* Segments an 8-bit grey image into mask (w*h bytes, 1 = foreground).
+ * Errors from the engine (including -ETIMEDOUT) are passed up. */
+int fw_segment(fw_engine *e, const fs_image *grey8, const fw_seg_opts *opts, uint8_t *mask,
+	       fw_seg_stats *stats, fs_err *err);
+
+/* The tile grid for one axis (exposed for tests): n tiles whose core
+ * (kept) ranges are [core0[i], core1[i]) and whose input starts at
+ * origin[i]. Returns n, at most max. */
+int fw_tile_axis(int size, int tile, int overlap, int *origin, int *core0, int *core1, int max);
+
+/* SHA-256 of a file as 64 lowercase hex digits. */
+int fw_sha256_file(const char *path, char hex[65], fs_err *err);
+
+#endif

@@ -133,10 +133,11 @@ static fsnn_status hard_swish_eval(const nn_eval_ctx *ctx, const nn_node *node)
 	if (in->type == FSNN_FLOAT32) {
 		const float *x = nn_in_data(ctx, node, 0);
 		float *y = nn_out_data(ctx, node, 0);
+		/* XNNPACK's form: clamp(x/6 + 1/2, 0, 1) * x, separate roundings. */
 		for (size_t i = 0; i < n; i++) {
-			float r = x[i] + 3.0f;
-			r = r < 0.0f ? 0.0f : (r > 6.0f ? 6.0f : r);
-			y[i] = (x[i] / 6.0f) * r;
+			float r = x[i] * 0x1.555556p-3f + 0.5f;
+			r = r < 0.0f ? 0.0f : (r > 1.0f ? 1.0f : r);
+			y[i] = r * x[i];
 		}
 		return FSNN_OK;
 	}

@@ -1,0 +1,1 @@
+"""fsmodel: M2U-Net tooling for fieldscope (build, evaluate, train, quantise, export)."""

@@ -1,0 +1,222 @@
+"""fsmodel command line: export, onnx, eval, train."""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+
+def _select(paths, names):
+    """Keeps the images whose file names are in the comma-separated `names`."""
+    if not names:
+        return paths
+    want = [n.strip() for n in names.split(",") if n.strip()]
+    by = {os.path.basename(p): p for p in paths}
+    missing = [n for n in want if n not in by]
+    if missing:
+        raise FileNotFoundError(f"image(s) {', '.join(missing)} not found among "
+                                f"{len(paths)} images")
+    return [by[n] for n in want]
+
+
+def _calib_tiles(folder, count, crop, seed=0, names=None):
+    """`count` crops of crop x crop spread over the images of `folder`
+    (deterministic): calibration sees every image and several regions."""
+    from . import imageio
+    paths = _select(imageio.list_images(folder), names)
+    rng = np.random.default_rng(seed)
+    tiles = []
+    for k in range(count):
+        img = imageio.load_grey(paths[k % len(paths)])
+        h, w = img.shape
+        if h < crop or w < crop:
+            img = np.pad(img, ((0, max(0, crop - h)), (0, max(0, crop - w))), mode="edge")
+            h, w = img.shape
+        y = int(rng.integers(0, h - crop + 1))
+        x = int(rng.integers(0, w - crop + 1))
+        tiles.append(np.ascontiguousarray(img[y:y + crop, x:x + crop]))
+    return tiles, paths
+
+
+def tflite_input_shape(path):
+    """[N, H, W, C] of the first subgraph input, read with flatbuffers' table API."""
+    import flatbuffers
+    from flatbuffers.table import Table
+    buf = bytearray(open(path, "rb").read())
+    if buf[4:8] != b"TFL3":
+        raise ValueError(f"{path}: not a .tflite file (identifier {bytes(buf[4:8])!r})")
+
+    def table(tab, slot):
+        o = tab.Offset(4 + 2 * slot)
+        return Table(buf, tab.Indirect(o + tab.Pos)) if o else None
+
+    def vec(tab, slot):
+        o = tab.Offset(4 + 2 * slot)
+        return (tab.Vector(o), tab.VectorLen(o)) if o else (0, 0)
+
+    model = Table(buf, flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, 0))
+    sgs, _ = vec(model, 2)
+    sg = Table(buf, model.Indirect(sgs))
+    ins, _ = vec(sg, 1)
+    tin = flatbuffers.encode.Get(flatbuffers.packer.int32, buf, ins)
+    tens, _ = vec(sg, 0)
+    t = Table(buf, sg.Indirect(tens + 4 * tin))
+    sv, sn = vec(t, 0)
+    return [flatbuffers.encode.Get(flatbuffers.packer.int32, buf, sv + 4 * i) for i in range(sn)]
+
+
+def cmd_export(a):
+    from . import m2unet, graph, quant, export_tflite
+    torch.set_num_threads(a.threads)
+    model = m2unet.load_checkpoint(a.checkpoint)
+    ops = graph.build_graph(model)
+    crop = min(a.calib_crop, a.size)
+    tiles, paths = _calib_tiles(a.calib, a.calib_count, crop, names=a.calib_names)
+    t0 = time.time()
+    st = quant.calibrate(ops, tiles)
+    q = quant.quantize(ops, st, a.method, bias_correction=not a.no_bias_correction)
+    desc = (f"fieldscope M2U-Net int8 {a.size}x{a.size}; from {os.path.basename(a.checkpoint)}; "
+            f"calibration {len(tiles)} crops {crop}px of {len(paths)} images; ranges {a.method}; "
+            f"bias correction {'off' if a.no_bias_correction else 'on'}")
+    n = export_tflite.write_tflite(q, a.size, a.output, description=desc,
+                                   in_channels=model.in_channels)
+    print(f"wrote {a.output}: {n} bytes ({desc}; {time.time() - t0:.1f} s)")
+    if a.onnx:
+        from . import export_onnx
+        export_onnx.write_onnx(q, a.size, a.onnx)
+        print(f"wrote {a.onnx}")
+    if a.save_quant:
+        import pickle
+        with open(a.save_quant, "wb") as f:
+            pickle.dump(q, f)
+    return 0
+
+
+def cmd_onnx(a):
+    a.onnx = a.output
+    a.output = os.path.splitext(a.output)[0] + ".tflite"
+    return cmd_export(a)
+
+
+def cmd_eval(a):
+    from . import imageio, m2unet, metrics, runners, tiling
+    torch.set_num_threads(a.threads)
+    paths = _select(imageio.list_images(a.images), a.names)
+    if a.limit:
+        paths = paths[:a.limit]
+    report = {}
+    for mpath in a.models:
+        if mpath.endswith((".pth", ".pt")):
+            model = m2unet.load_checkpoint(mpath)
+            run, thr, size, kind = runners.TorchRunner(model), 0.0, a.tile, "fp32 (PyTorch)"
+        else:
+            shape = tflite_input_shape(mpath)
+            size = shape[1]
+            if a.engine == "fsnn":
+                run = runners.fsnn_runner(mpath, size, a.fsnn)
+            elif a.engine == "litert":
+                run = runners.litert_runner(mpath, size)
+            else:
+                raise SystemExit(f"unknown engine {a.engine}")
+            thr, kind = 127, f"int8 ({a.engine})"   # uint8 prob*256 >= 128 means p >= 0.5
+        rows = []
+        for p in paths:
+            img = imageio.load_grey(p)
+            truth = imageio.load_mask(imageio.find_mask(a.masks, p))
+            t0 = time.time()
+            out = tiling.run_tiled(img, size, a.overlap, run)
+            s = metrics.scores(out > thr, truth)
+            s["image"] = os.path.basename(p)
+            s["seconds"] = round(time.time() - t0, 2)
+            rows.append(s)
+            print(f"{os.path.basename(mpath)} [{kind}] {s['image']}: Jaccard {s['jaccard']:.4f} "
+                  f"Dice {s['dice']:.4f} cells {s['cells_pred']}/{s['cells_true']} "
+                  f"({100 * s['count_err']:+.1f}%) {s['seconds']} s", flush=True)
+        mean = {k: float(np.mean([r[k] for r in rows])) for k in ("jaccard", "dice", "count_err")}
+        mean["abs_count_err"] = float(np.mean([abs(r["count_err"]) for r in rows]))
+        print(f"{os.path.basename(mpath)} [{kind}] mean over {len(rows)}: Jaccard "
+              f"{mean['jaccard']:.4f} Dice {mean['dice']:.4f} count error "
+              f"{100 * mean['count_err']:+.1f}% (|.| {100 * mean['abs_count_err']:.1f}%)", flush=True)
+        report[mpath] = dict(kind=kind, tile=size, overlap=a.overlap, per_image=rows, mean=mean)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(report, f, indent=1)
+    return 0
+
+
+def cmd_train(a):
+    from . import train
+    train.train(a.images, a.masks, a.output, init=a.init, crop=a.crop, batch_size=a.batch,
+                iters=a.iters, lr=a.lr, val_fraction=a.val_fraction, seed=a.seed,
+                eval_every=a.eval_every, patience=a.patience, tile=a.tile, threads=a.threads)
+    return 0
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="fsmodel", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def export_args(e):
+        e.add_argument("checkpoint", help="M2U-Net PyTorch checkpoint (.pth)")
+        e.add_argument("--calib", required=True, help="folder of calibration images")
+        e.add_argument("--size", type=int, default=1024, help="model input size (multiple of 16)")
+        e.add_argument("-o", "--output", required=True)
+        e.add_argument("--calib-names", help="comma-separated image names to calibrate on "
+                       "(default: all images in --calib)")
+        e.add_argument("--calib-count", type=int, default=8, help="calibration crops")
+        e.add_argument("--calib-crop", type=int, default=512, help="calibration crop size")
+        e.add_argument("--method", choices=("mse", "minmax"), default="mse",
+                       help="activation range selection")
+        e.add_argument("--no-bias-correction", action="store_true")
+        e.add_argument("--save-quant", help="also pickle the int8 graph (for the emulator)")
+        e.add_argument("--threads", type=int, default=2)
+
+    e = sub.add_parser("export", help="quantise a checkpoint to an int8 .tflite")
+    export_args(e)
+    e.add_argument("--onnx", help="also write the same network as ONNX QDQ")
+    e.set_defaults(func=cmd_export)
+
+    o = sub.add_parser("onnx", help="quantise a checkpoint to an ONNX QDQ model (and .tflite)")
+    export_args(o)
+    o.set_defaults(func=cmd_onnx)
+
+    v = sub.add_parser("eval", help="Jaccard/Dice/count error of models on image/mask pairs")
+    v.add_argument("models", nargs="+", help=".pth (FP32, PyTorch) and/or .tflite (int8)")
+    v.add_argument("--images", required=True)
+    v.add_argument("--masks", required=True)
+    v.add_argument("--tile", type=int, default=1024, help="tile size for .pth models")
+    v.add_argument("--overlap", type=int, default=32)
+    v.add_argument("--engine", choices=("fsnn", "litert"), default="fsnn")
+    v.add_argument("--fsnn", help="path of the fsnn binary")
+    v.add_argument("--limit", type=int, default=0, help="first N images only")
+    v.add_argument("--names", help="comma-separated image names to evaluate")
+    v.add_argument("--json", help="write the full report here")
+    v.add_argument("--threads", type=int, default=2)
+    v.set_defaults(func=cmd_eval)
+
+    t = sub.add_parser("train", help="train or fine-tune M2U-Net on image/mask pairs")
+    t.add_argument("--images", required=True)
+    t.add_argument("--masks", required=True)
+    t.add_argument("--init", help="checkpoint to start from (fine-tuning)")
+    t.add_argument("-o", "--output", default="m2unet_trained.pth")
+    t.add_argument("--crop", type=int, default=256)
+    t.add_argument("--batch", type=int, default=8)
+    t.add_argument("--iters", type=int, default=1500)
+    t.add_argument("--lr", type=float, default=2e-3)
+    t.add_argument("--val-fraction", type=float, default=0.2)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--eval-every", type=int, default=100)
+    t.add_argument("--patience", type=int, default=5)
+    t.add_argument("--tile", type=int, default=256, help="tile size for validation")
+    t.add_argument("--threads", type=int, default=2)
+    t.set_defaults(func=cmd_train)
+
+    a = p.parse_args(argv)
+    try:
+        return a.func(a)
+    except (OSError, ValueError, RuntimeError, KeyError) as ex:
+        print(f"fsmodel {a.cmd}: {ex}", file=sys.stderr)
+        return 1

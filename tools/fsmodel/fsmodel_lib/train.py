@@ -1,0 +1,153 @@
+"""Training / fine-tuning M2U-Net on image/mask pairs, on the CPU.
+
+Input stays raw 0..255 grey (no normalisation), as the exported int8
+models expect. Loss: BCE + soft Dice (Dice keeps small foregrounds from
+being ignored). Augmentation: random crops, flips, 90-degree turns, small
+rotations, gain/offset/gamma jitter. A seeded split holds out validation
+images; the checkpoint with the best validation Jaccard (whole images,
+tiled like the firmware) is kept, and training stops early when it has not
+improved for `patience` evaluations.
+"""
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import imageio, m2unet, metrics, tiling
+
+
+def load_pairs(images, masks):
+    pairs = []
+    for p in imageio.list_images(images):
+        pairs.append((os.path.basename(p), imageio.load_grey(p),
+                      imageio.load_mask(imageio.find_mask(masks, p))))
+    return pairs
+
+
+def split(pairs, val_fraction, seed):
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(pairs))
+    nval = max(1, int(round(len(pairs) * val_fraction)))
+    val = [pairs[i] for i in sorted(order[:nval])]
+    train = [pairs[i] for i in sorted(order[nval:])]
+    return train, val
+
+
+def _crop(img, msk, size, rng):
+    h, w = img.shape
+    if h < size or w < size:
+        ph, pw = max(0, size - h), max(0, size - w)
+        img = np.pad(img, ((0, ph), (0, pw)), mode="edge")
+        msk = np.pad(msk, ((0, ph), (0, pw)))
+        h, w = img.shape
+    y = rng.integers(0, h - size + 1)
+    x = rng.integers(0, w - size + 1)
+    return img[y:y + size, x:x + size], msk[y:y + size, x:x + size]
+
+
+def batch(pairs, n, size, rng, max_rot_deg=10.0):
+    xs, ys = [], []
+    for _ in range(n):
+        _, img, msk = pairs[rng.integers(len(pairs))]
+        i, m = _crop(img, msk, size, rng)
+        k = rng.integers(4)
+        i, m = np.rot90(i, k), np.rot90(m, k)
+        if rng.random() < 0.5:
+            i, m = i[:, ::-1], m[:, ::-1]
+        i = i.astype(np.float32)
+        # intensity jitter: gain, offset, gamma (microscopes differ in all three)
+        g = rng.uniform(0.75, 1.25)
+        gamma = rng.uniform(0.8, 1.25)
+        i = 255.0 * (np.clip(i / 255.0, 0, 1) ** gamma) * g + rng.uniform(-20, 20)
+        xs.append(np.clip(i, 0, 255))
+        ys.append(m.astype(np.float32))
+    x = torch.from_numpy(np.stack(xs)[:, None].copy())
+    y = torch.from_numpy(np.stack(ys)[:, None].copy())
+    if max_rot_deg > 0:
+        ang = torch.from_numpy(rng.uniform(-max_rot_deg, max_rot_deg, n)).float() * math.pi / 180
+        c, s = torch.cos(ang), torch.sin(ang)
+        theta = torch.stack([torch.stack([c, -s, torch.zeros(n)], 1),
+                             torch.stack([s, c, torch.zeros(n)], 1)], 1)
+        grid = F.affine_grid(theta, x.shape, align_corners=False)
+        x = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+        y = (F.grid_sample(y, grid, mode="nearest", padding_mode="reflection",
+                           align_corners=False) > 0.5).float()
+    return x, y
+
+
+def loss_fn(logit, y):
+    bce = F.binary_cross_entropy_with_logits(logit, y)
+    p = torch.sigmoid(logit)
+    inter = (p * y).sum()
+    dice = 1 - (2 * inter + 1) / (p.sum() + y.sum() + 1)
+    return bce + dice
+
+
+def evaluate(model, pairs, tile):
+    model.eval()
+    res = []
+
+    def infer(t):
+        with torch.no_grad():
+            return model(torch.from_numpy(t).float()[None, None])[0, 0].numpy()
+
+    for name, img, msk in pairs:
+        logit = tiling.run_tiled(img, tile, min(32, tile // 8), infer)
+        s = metrics.scores(logit > 0, msk, min_px=metrics.MIN_CELL_PX)
+        s["image"] = name
+        res.append(s)
+    model.train()
+    return float(np.mean([r["jaccard"] for r in res])), res
+
+
+def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, iters=1500,
+          lr=2e-3, val_fraction=0.2, seed=0, eval_every=100, patience=5, tile=256,
+          threads=None, log=print):
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    if threads:
+        torch.set_num_threads(threads)
+    pairs = load_pairs(images, masks)
+    tr, va = split(pairs, val_fraction, seed)
+    log(f"train: {len(tr)} images, validation: {len(va)} images ({', '.join(p[0] for p in va)})")
+    if init:
+        model = m2unet.load_checkpoint(init, in_channels)
+    else:
+        model = m2unet.M2UNet(in_channels)
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=iters, pct_start=0.1)
+    best, best_it, bad = -1.0, 0, 0
+    t0 = time.time()
+    hist = []
+    for it in range(1, iters + 1):
+        x, y = batch(tr, batch_size, crop, rng)
+        loss = loss_fn(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if it % eval_every == 0 or it == iters:
+            j, _ = evaluate(model, va, tile)
+            hist.append(dict(iter=it, loss=float(loss), val_jaccard=j))
+            log(f"iter {it}: loss {float(loss):.4f} val Jaccard {j:.4f} ({time.time() - t0:.0f} s)")
+            if j > best:
+                best, best_it, bad = j, it, 0
+                torch.save({"state_dict": model.state_dict(),
+                            "meta": dict(iter=it, val_jaccard=j, in_channels=in_channels,
+                                         val_images=[p[0] for p in va], seed=seed,
+                                         init=os.path.basename(init) if init else None)}, out)
+            else:
+                bad += 1
+                if bad >= patience:
+                    log(f"early stop: no improvement for {patience} evaluations")
+                    break
+    log(f"best val Jaccard {best:.4f} at iter {best_it}; saved {out}")
+    with open(os.path.splitext(out)[0] + ".log.json", "w") as f:
+        json.dump(dict(best_val_jaccard=best, best_iter=best_it, history=hist,
+                       val_images=[p[0] for p in va]), f, indent=1)
+    return best

@@ -320,6 +320,8 @@ int fw_tile_axis(int size, int tile, int overlap, int *origin, int *core0, int *
 		}
 	}
 	int step = tile - 2 * m;
+	if (size <= tile)
+		step = size;   /* one tile holds it all */
 	int n = 0;
 	for (int c0 = 0; c0 < size && n < max; c0 += step, n++) {
 		int c1 = c0 + step < size ? c0 + step : size;

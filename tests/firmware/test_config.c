@@ -1,0 +1,110 @@
+/* fieldscope.conf and board files: every error is one line naming the
+ * file:line, key, value and what is allowed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "config/config.h"
+
+static int parse(const char *text, fw_config *cfg, fs_err *e)
+{
+	fw_config_defaults(cfg);
+	fs_err_clear(e);
+	return fw_config_parse(text, "t.conf", "/base", cfg, e);
+}
+
+static void expect_err(check_state *cs, const char *name, const char *text, const char *want1,
+		       const char *want2)
+{
+	fw_config cfg;
+	fs_err e;
+	check_begin(cs, name);
+	int rc = parse(text, &cfg, &e);
+	CHECK(cs, rc < 0, "accepted bad config");
+	CHECK(cs, strstr(e.msg, want1) && (!want2 || strstr(e.msg, want2)), "message '%s' lacks '%s'/'%s'", e.msg,
+	      want1, want2 ? want2 : "");
+	CHECK(cs, !strchr(e.msg, '\n'), "message must be one line: '%s'", e.msg);
+	check_end(cs);
+}
+
+int main(void)
+{
+	check_state cs = {0};
+	fw_config cfg;
+	fs_err e;
+
+	check_begin(&cs, "config_defaults_and_values");
+	int rc = parse("# comment\n[model]\ncpu = m.tflite   # trailing comment\n"
+		       "cpu_sha256 = ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789\n"
+		       "[segmentation]\nthreshold = 0.25\n[acquisition]\ntrigger = interval\ninterval_s = 2.5\n"
+		       "[storage]\nsave_raw = no\n", &cfg, &e);
+	CHECK(&cs, rc == 0, "%s", e.msg);
+	CHECK(&cs, !strcmp(cfg.model_cpu, "/base/m.tflite"), "relative path not resolved: %s", cfg.model_cpu);
+	CHECK(&cs, !strncmp(cfg.model_cpu_sha256, "abcdef01", 8), "sha not lower-cased: %s", cfg.model_cpu_sha256);
+	CHECK(&cs, cfg.threshold == 0.25 && cfg.trigger == FW_TRIGGER_INTERVAL && cfg.interval_s == 2.5, "values");
+	CHECK(&cs, !cfg.save_raw && cfg.tile_overlap == 64 && cfg.connectivity == 4, "defaults");
+	check_end(&cs);
+
+	expect_err(&cs, "config_unknown_key", "[segmentation]\ntreshold = 0.5\n", "t.conf:2", "unknown key 'treshold'");
+	expect_err(&cs, "config_unknown_section", "[segmentatoin]\n", "t.conf:1", "unknown section");
+	expect_err(&cs, "config_bad_number", "\n[segmentation]\nthreshold = 1.5\n", "t.conf:3", "0..1");
+	expect_err(&cs, "config_bad_int", "[segmentation]\ntile_overlap = 12px\n", "tile_overlap = '12px'", "integer");
+	expect_err(&cs, "config_bad_enum", "[acquisition]\ntrigger = sometimes\n", "sometimes",
+		   "continuous|interval|button");
+	expect_err(&cs, "config_bad_sha", "[model]\ncpu_sha256 = 1234\n", "cpu_sha256", "64 hex digits");
+	expect_err(&cs, "config_bad_bool", "[storage]\nsave_raw = maybe\n", "save_raw", "true or false");
+	expect_err(&cs, "config_no_equals", "[storage]\nsave_raw\n", "t.conf:2", "key = value");
+	expect_err(&cs, "config_key_before_section", "threshold = 1\n", "t.conf:1", "before any [section]");
+
+	/* Semantic checks: missing model, steps vs patterns. */
+	check_begin(&cs, "config_missing_model");
+	parse("[model]\ncpu = /nonexistent/model.tflite\n", &cfg, &e);
+	fw_board_parse("[leds]\npattern.bf = l1\n[illumination]\nsequence = bf\nsegment_input = bf\n"
+		       "[camera]\ndevice = /tmp\n", "b.conf", "/", &cfg.board, &e);
+	rc = fw_config_check(&cfg, &e);
+	CHECK(&cs, rc < 0 && strstr(e.msg, "/nonexistent/model.tflite") && strstr(e.msg, "no such model"),
+	      "got '%s'", e.msg);
+	check_end(&cs);
+
+	check_begin(&cs, "board_parse_and_checks");
+	fw_board b;
+	rc = fw_board_parse("[board]\nname = x\npixel_size_um = 0.3\n[camera]\nbackend = file\ndevice = imgs\n"
+			    "[leds]\nbackend = sim\npattern.dpc_left = a\npattern.dpc_right = b\nstatus = s\n"
+			    "button = btn, active_low\n[illumination]\nsequence = dpc_left, dpc_right\n",
+			    "b.conf", "/boards", &b, &e);
+	CHECK(&cs, rc == 0, "%s", e.msg);
+	CHECK(&cs, b.n_steps == 2 && !strcmp(b.steps[1].name, "dpc_right"), "steps");
+	CHECK(&cs, !strcmp(b.camera.device, "/boards/imgs"), "device path %s", b.camera.device);
+	CHECK(&cs, b.leds.n_patterns == 2 && b.leds.button_active_low && !strcmp(b.leds.status, "s"), "leds");
+	rc = fw_board_parse("[illumination]\nsequence = a, b c\n", "b.conf", "/", &b, &e);
+	CHECK(&cs, rc < 0 && strstr(e.msg, "b.conf:2") && strstr(e.msg, "'b c'"), "bad step name: '%s'", e.msg);
+	rc = fw_board_parse("[leds]\nfoo = 1\n", "b.conf", "/", &b, &e);
+	CHECK(&cs, rc < 0 && strstr(e.msg, "unknown key 'foo' in [leds]"), "got '%s'", e.msg);
+	rc = fw_board_parse("[board]\naccelerator = tpu9000\n", "b.conf", "/", &b, &e);
+	CHECK(&cs, rc < 0 && strstr(e.msg, "none|edgetpu|sim"), "got '%s'", e.msg);
+	/* a step that is not a pattern */
+	fw_config_defaults(&cfg);
+	snprintf(cfg.model_cpu, sizeof cfg.model_cpu, "%s", "/proc/self/exe");
+	fw_board_parse("[leds]\npattern.bf = l1\n[illumination]\nsequence = bf, fluo\nsegment_input = bf\n"
+		       "[camera]\ndevice = /tmp\n", "b.conf", "/", &cfg.board, &e);
+	rc = fw_config_check(&cfg, &e);
+	CHECK(&cs, rc < 0 && strstr(e.msg, "'fluo'"), "got '%s'", e.msg);
+	check_end(&cs);
+
+	check_begin(&cs, "config_load_missing_file");
+	rc = fw_config_load("/nonexistent/fieldscope.conf", &cfg, &e);
+	CHECK(&cs, rc < 0 && strstr(e.msg, "/nonexistent/fieldscope.conf"), "got '%s'", e.msg);
+	check_end(&cs);
+
+	check_begin(&cs, "config_doc_lists_every_key");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	fw_config_print_doc(f);
+	fclose(f);
+	CHECK(&cs, strstr(buf, "inference_deadline_ms") && strstr(buf, "default: 10000") && strstr(buf, "pixel_size_um"),
+	      "doc incomplete");
+	free(buf);
+	check_end(&cs);
+	return check_exit(&cs);
+}

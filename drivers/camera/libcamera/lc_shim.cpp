@@ -172,12 +172,14 @@ extern "C" int fs_lc_open(const fs_lc_params *p, fs_lc **out, fs_lc_result *res,
 			std::string ids;
 			for (auto &c : cams)
 				ids += (ids.empty() ? "" : ", ") + c->id();
+			cams.clear();   // no camera may outlive the manager
 			close_lc(lc);
 			return fail(msg, msg_size, -ENODEV, "no camera '%s'; libcamera sees: %s", p->camera_id, ids.c_str());
 		}
 	} else {
 		lc->camera = cams[0];
 	}
+	cams.clear();   // only lc->camera may hold a camera when closing
 	if (lc->camera->acquire() < 0) {
 		std::string id = lc->camera->id();
 		close_lc(lc);

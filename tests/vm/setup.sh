@@ -9,6 +9,7 @@
 # (the caller SKIPs), other non-zero = a real failure.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+export PATH="$PATH:/usr/sbin:/sbin"   # depmod, modprobe
 for t in qemu-system-x86_64 busybox cpio depmod apt-get dpkg-deb gcc make; do
 	command -v "$t" >/dev/null || { echo "missing tool: $t (make deps installs it)"; exit 2; }
 done

@@ -845,7 +845,7 @@ static int infer_fov(run *r, slot *s, fs_err *err)
 		if (!rc) {
 			snprintf(s->backend, sizeof s->backend, "%s", fw_engine_name(e));
 			if (e == r->accel && resets)
-				snprintf(s->why, sizeof s->why, "accelerator recovered after %d reset(s); last error: %s",
+				snprintf(s->why, sizeof s->why, "accelerator recovered after %d reset(s); last error: %.200s",
 					 resets, last_err);
 			else if (e == r->accel)
 				snprintf(s->why, sizeof s->why, "accelerator healthy");
@@ -870,7 +870,7 @@ static int infer_fov(run *r, slot *s, fs_err *err)
 		if (rrc || r->consecutive_failures > cfg->inference_retries) {
 			r->fell_back = 1;
 			snprintf(r->fallback_why, sizeof r->fallback_why,
-				 "from FOV %d on: accelerator %s failed %d time(s) in a row (%s)%s", s->fov,
+				 "from FOV %d on: accelerator %s failed %d time(s) in a row (%.200s)%s", s->fov,
 				 fw_engine_name(e), r->consecutive_failures, last_err, rrc ? "; reset failed" : "");
 			logf_(r->log, "moving to the CPU model %s", r->fallback_why);
 			audit(r, "cpu_fallback", "%s", r->fallback_why);

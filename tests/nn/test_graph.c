@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "fsnn.h"
+#include "image/image.h"
 #include "src/nn_internal.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -566,6 +567,40 @@ static void test_cli(check_state *cs)
 	rc = run_cmd(cmd, out, sizeof out, &lines);
 	CHECK(cs, rc == 0 && out[0] == '{' && strstr(out, "\"arena_bytes\"") && strstr(out, "\"FULLY_CONNECTED\""),
 	      "rc %d: %.300s", rc, out);
+	check_end(cs);
+
+	check_begin(cs, "graph/cli_png_in_and_out");
+	fs_image img = { 0 };
+	fs_err ferr = { 0, "" };
+	char png[1200];
+	sfmt(png, sizeof png, "%s/in.png", tmp);
+	int ok = fs_image_alloc(&img, 6, 4, 1, 8, &ferr) == 0;
+	for (int y = 0; ok && y < 4; y++)
+		for (int x = 0; x < 6; x++)
+			img.data[(size_t)y * img.stride + (size_t)x] = (uint8_t)(y * 60 + x * 10);
+	ok = ok && fs_png_write(png, &img, -1, &ferr) == 0;
+	CHECK(cs, ok, "writing %s: %s", png, ferr.msg);
+	fs_image_free(&img);
+	sfmt(cmd, sizeof cmd, "'%s' run '%s/tests/vectors/graph/relu_image.tflite' %s %s/o --png 2>&1", fsnn, top, png, tmp);
+	rc = run_cmd(cmd, out, sizeof out, &lines);
+	CHECK(cs, rc == 0, "rc %d: %s", rc, out);
+	sfmt(png, sizeof png, "%s/o.0.png", tmp);
+	ok = !cs->failed_in_case && fs_png_read(png, 0, 0, &img, &ferr) == 0;
+	CHECK(cs, ok, "reading %s: %s", png, ferr.msg);
+	if (ok) {
+		CHECK(cs, img.width == 6 && img.height == 4 && img.channels == 1 && img.depth == 8,
+		      "output PNG is %dx%d, %d channels, %d bits", img.width, img.height, img.channels, img.depth);
+		for (int y = 0; y < 4 && !cs->failed_in_case; y++)
+			for (int x = 0; x < 6; x++) {
+				int p = y * 60 + x * 10, want = p > 128 ? p : 128; /* relu(p-128)+128 */
+				int got = img.data[(size_t)y * img.stride + (size_t)x];
+				CHECK(cs, got == want, "pixel (%d,%d): %d, want %d", x, y, got, want);
+			}
+		fs_image_free(&img);
+	}
+	sfmt(cmd, sizeof cmd, "'%s' run '%s/tests/vectors/graph/relu_image.tflite' %s/o.0.png,%s/o.0.png %s/o2 2>&1", fsnn, top, tmp, tmp, tmp);
+	rc = run_cmd(cmd, out, sizeof out, &lines);
+	CHECK(cs, rc != 0 && lines == 1 && strstr(out, "1 input, 2 files"), "two inputs for one: rc %d: %s", rc, out);
 	check_end(cs);
 
 	sfmt(cmd, sizeof cmd, "rm -rf '%s'", tmp);

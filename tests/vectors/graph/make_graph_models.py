@@ -7,6 +7,10 @@ custom_relu.tflite:  x INT8[1,8] -> CUSTOM "fsnn-test-negate" -> t INT8[1,8]
                      -> RESHAPE [2,4] -> r -> RELU -> y INT8[2,4]
 A test backend claims the custom op (y = relu(-x)); RESHAPE exercises
 aliasing across a backend-written tensor.
+
+relu_image.tflite:   x INT8[1,4,6,1] -> RELU -> y INT8[1,4,6,1] (scale 1, zp 0)
+An image-shaped model for `fsnn run` with PNG input and --png output:
+pixel p becomes p-128, so the output PNG is max(p, 128).
 """
 import os
 import sys
@@ -29,4 +33,12 @@ mb.add_op("RESHAPE", [t, shape], [r], options={"new_shape": [2, 4]})
 mb.add_op("RELU", [r], [y])
 mb.set_io([x], [y])
 with open(os.path.join(here, "custom_relu.tflite"), "wb") as f:
+    f.write(mb.finish())
+
+mb = ModelBuilder(description="fsnn graph test: image-shaped relu")
+x = mb.add_tensor("image", "INT8", [1, 4, 6, 1], scale=1.0, zero_point=0)
+y = mb.add_tensor("relu", "INT8", [1, 4, 6, 1], scale=1.0, zero_point=0)
+mb.add_op("RELU", [x], [y])
+mb.set_io([x], [y])
+with open(os.path.join(here, "relu_image.tflite"), "wb") as f:
     f.write(mb.finish())

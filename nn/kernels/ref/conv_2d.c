@@ -124,8 +124,10 @@ static fsnn_status conv_prepare(nn_prepare_ctx *ctx, nn_node *node)
 		if (bias)
 			memcpy(b, bias->data, (size_t)cout * sizeof *b);
 		d->bias = b;
-		/* No bias: XNNPACK declines, TFLite's fixed-point kernel runs. */
-		if ((st = nn_ku_requant_prepare(ctx, node, in, w, out, act, cout, bias == NULL, &d->rq)))
+		/* No bias, or uint8 with quantized_dimension != 0: XNNPACK declines,
+		 * TFLite's fixed-point kernel runs. */
+		bool fixed = bias == NULL || !nn_ku_xnn_accepts_q(in, w, out);
+		if ((st = nn_ku_requant_prepare(ctx, node, in, w, out, act, cout, fixed, &d->rq)))
 			return st;
 	}
 	node->op_data = d;

@@ -3,12 +3,13 @@
  * (M = depth multiplier; output channel c reads input channel c / M),
  * optional bias, stride, dilation, SAME/VALID, fused activations.
  *
- * Arithmetic follows LiteRT 2.5.3 (measured against it): int8 with a bias
- * runs in XNNPACK (exact int32 sum, then float32 scale in_s * w_s[c] / out_s,
- * round half to even, XNNPACK's activation clamp). uint8, and any depthwise
- * conv without a bias, run TFLite's builtin kernel: QuantizeMultiplier of
- * the double scale + MultiplyByQuantizedMultiplier, clamp rounded half away
- * from zero. Per-channel weights are quantised along dimension 3.
+ * Arithmetic follows LiteRT 2.5.3 (measured against it): with a bias XNNPACK
+ * runs it (exact int32 sum, then float32 scale in_s * w_s[c] / out_s, round
+ * half to even, XNNPACK's activation clamp). Without a bias, or with uint8
+ * tensors whose quantized_dimension is not 0, the delegate declines and
+ * TFLite's builtin kernel runs: QuantizeMultiplier of the double scale +
+ * MultiplyByQuantizedMultiplier, clamp rounded half away from zero.
+ * Per-channel int8 weights are quantised along dimension 3.
  */
 #include <string.h>
 
@@ -122,9 +123,7 @@ static fsnn_status dw_prepare(nn_prepare_ctx *ctx, nn_node *node)
 		if (bias)
 			memcpy(b, bias->data, (size_t)cout * sizeof *b);
 		d->bias = b;
-		/* uint8 runs in TFLite's builtin kernel in LiteRT 2.5.3 (measured:
-		 * fixed point matches the oracle on every output, fp32 does not). */
-		bool fixed = bias == NULL || in->type == FSNN_UINT8;
+		bool fixed = bias == NULL || !nn_ku_xnn_accepts_q(in, w, out);
 		if ((st = nn_ku_requant_prepare(ctx, node, in, w, out, act, cout, fixed, &d->rq)))
 			return st;
 	}

@@ -6,7 +6,9 @@
  * LiteRT 2.5.3 runs quantised FC in XNNPACK (bias or not): exact int32 sum
  * of (x - x_zp) * (w - w_zp) plus bias, then acc * float(in_s * w_s[n] /
  * out_s), round half to even, + out_zp, clamp to lrintf(bound / out_s +
- * out_zp). int8 weights may be per-channel (dimension 0).
+ * out_zp). int8 weights may be per-channel (dimension 0). uint8 tensors
+ * with quantized_dimension != 0 make the delegate decline; TFLite's
+ * fixed-point kernel runs then (see kernel_util.h).
  */
 #include <string.h>
 
@@ -118,7 +120,8 @@ static fsnn_status fc_prepare(nn_prepare_ctx *ctx, nn_node *node)
 		if (bias)
 			memcpy(b, bias->data, (size_t)n * sizeof *b);
 		d->bias = b;
-		if ((st = nn_ku_requant_prepare(ctx, node, in, w, out, act, n, false, &d->rq)))
+		bool fixed = !nn_ku_xnn_accepts_q(in, w, out);
+		if ((st = nn_ku_requant_prepare(ctx, node, in, w, out, act, n, fixed, &d->rq)))
 			return st;
 	}
 	node->op_data = d;

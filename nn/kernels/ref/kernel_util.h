@@ -150,6 +150,18 @@ fsnn_status nn_ku_requant_prepare(nn_prepare_ctx *ctx, const nn_node *node, cons
 				  const nn_tensor *w, const nn_tensor *out, int act, int n,
 				  bool fixed_point, nn_ku_requant *rq);
 
+/* Whether LiteRT's XNNPACK delegate accepts these quantised tensors of a
+ * conv-like op: it rejects uint8 tensors whose quantized_dimension is not
+ * 0 (even with a single scale), and TFLite's builtin kernel runs instead. */
+static inline bool nn_ku_xnn_accepts_q(const nn_tensor *in, const nn_tensor *w,
+				       const nn_tensor *out)
+{
+	if (in->type != FSNN_UINT8)
+		return true;
+	return in->quantized_dimension == 0 && w->quantized_dimension == 0 &&
+	       out->quantized_dimension == 0;
+}
+
 static inline int32_t nn_ku_requant_apply(const nn_ku_requant *rq, int c, int32_t acc)
 {
 	if (rq->fixed_point)

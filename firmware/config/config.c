@@ -610,6 +610,9 @@ int fw_config_check(const fw_config *cfg, fs_err *err)
 {
 	const fw_board *b = &cfg->board;
 	struct stat st;
+	if (cfg->connectivity != 4 && cfg->connectivity != 8)
+		return fs_err_set(err, -EINVAL, "%s: [segmentation] connectivity = %d: expected 4 or 8", cfg->path,
+				  cfg->connectivity);
 	if (!cfg->model_cpu[0])
 		return fs_err_set(err, -EINVAL, "%s: [model] cpu is empty: the CPU model is required (it is the fallback)",
 				  cfg->path);
@@ -619,9 +622,6 @@ int fw_config_check(const fw_config *cfg, fs_err *err)
 	if (cfg->model_accel[0] && (stat(cfg->model_accel, &st) != 0 || !S_ISREG(st.st_mode)))
 		return fs_err_set(err, -ENOENT, "%s: [model] accel = '%s': no such model file", cfg->path,
 				  cfg->model_accel);
-	if (cfg->connectivity != 4 && cfg->connectivity != 8)
-		return fs_err_set(err, -EINVAL, "%s: [segmentation] connectivity = %d: expected 4 or 8", cfg->path,
-				  cfg->connectivity);
 	if (cfg->trigger == FW_TRIGGER_BUTTON && !b->leds.button[0])
 		return fs_err_set(err, -EINVAL, "%s: [acquisition] trigger = button but board %s has no [leds] button",
 				  cfg->path, b->path);

@@ -6,7 +6,7 @@ set -u
 fuzzer=$1; work=$2; secs=$3; shift 3
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$work/corpus" "$work/artifacts"
-cp -n "$top"/tests/data/models/*.tflite "$work/corpus/" 2>/dev/null || true
+cp -n "$top"/tests/data/models/*.tflite "$top"/tests/data/fuzz/regress_* "$work/corpus/" 2>/dev/null || true
 # The single-op vector models (when present) reach every kernel's prepare.
 for m in "$top"/tests/vectors/ops/*/*.tflite; do
   [ -f "$m" ] && cp -n "$m" "$work/corpus/op_$(basename "$(dirname "$m")").tflite"

@@ -372,7 +372,10 @@ static fsnn_status read_tensor(reader *r, const nn_fb_vec *tv, int idx, nn_tenso
 		return fail(r, FSNN_E_UNSUPPORTED, "tensor %d '%s': rank %u exceeds the "
 			    "supported maximum %d", idx, t->name, shape.len, FSNN_MAX_RANK);
 	t->rank = (int)shape.len;
-	size_t elems = 1;
+	/* span is the product of the dimensions with zeros read as one: it
+	 * bounds every partial product a kernel may form (strides, row
+	 * sizes), so an empty tensor cannot hide a 2^31 x 2^31 shape. */
+	size_t elems = 1, span = 1;
 	bool too_big = false;
 	for (int d = 0; d < t->rank; d++) {
 		int32_t v = nn_fb_vec_get_i32(&shape, (uint32_t)d);
@@ -380,14 +383,16 @@ static fsnn_status read_tensor(reader *r, const nn_fb_vec *tv, int idx, nn_tenso
 			return fail(r, FSNN_E_FORMAT, "tensor %d '%s': dimension %d is %d; shapes "
 				    "must be static and non-negative", idx, t->name, d, (int)v);
 		t->dims[d] = v;
-		/* Keep multiplying only while in range; report once at the end. */
-		if (!too_big && v && elems > NN_MAX_TENSOR_BYTES / (size_t)v)
-			too_big = true;
-		else if (!too_big)
+		size_t f = v ? (size_t)v : 1;
+		if (!too_big && span > NN_MAX_TENSOR_BYTES / f)
+			too_big = true;   /* report once, after the whole shape is read */
+		if (!too_big) {
+			span *= f;
 			elems *= (size_t)v;
+		}
 	}
 	size_t esize = fsnn_dtype_size(t->type);
-	if (too_big || elems > NN_MAX_TENSOR_BYTES / esize) {
+	if (too_big || span > NN_MAX_TENSOR_BYTES / esize) {
 		char sh[96];
 		shape_text(t, sh, sizeof sh);
 		return fail(r, FSNN_E_NOMEM, "tensor %d '%s': shape %s of %s exceeds the %zu-byte "

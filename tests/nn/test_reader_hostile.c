@@ -529,11 +529,13 @@ static void cases_patched(check_state *cs, blob hello, blob speech)
 	expect_case(cs, "reader_shape_bytes_overflow", hello, p_shape_dims, d, FSNN_E_NOMEM, "limit per tensor");
 	d[0] = 6; d[1] = 1 << 20; d[2] = 1 << 11; d[3] = d[4] = INT32_MIN;   /* exactly 2 GiB */
 	expect_case(cs, "reader_shape_over_cap", hello, p_shape_dims, d, FSNN_E_NOMEM, "limit per tensor");
+	d[0] = 8; d[1] = 0; d[2] = 0x7fffffff; d[3] = d[4] = INT32_MIN;   /* empty, yet huge strides */
+	expect_case(cs, "reader_shape_empty_but_huge", hello, p_shape_dims, d, FSNN_E_NOMEM, "limit per tensor");
 	d[0] = 6; d[1] = -1; d[2] = d[3] = d[4] = INT32_MIN;
 	expect_case(cs, "reader_shape_negative", hello, p_shape_dims, d, FSNN_E_FORMAT, "dimension 0 is -1");
 	d[0] = 6; d[1] = 16; d[2] = 2; d[3] = d[4] = INT32_MIN;
 	expect_case(cs, "reader_buffer_size_mismatch", hello, p_shape_dims, d, FSNN_E_FORMAT, "holds 16 bytes");
-	d[0] = 8; d[1] = 0; d[2] = 16; d[3] = d[4] = INT32_MIN;   /* an empty activation is fine */
+	d[0] = 8; d[1] = 0; d[2] = 16; d[3] = d[4] = INT32_MIN;   /* an empty activation parses */
 	expect_case(cs, "reader_shape_zero_ok", hello, p_shape_dims, d, FSNN_OK, NULL);
 	u = 7;
 	expect_case(cs, "reader_rank_too_big", hello, p_shape_len, &u, FSNN_E_UNSUPPORTED, "rank 7");
@@ -659,6 +661,42 @@ static void case_load_buffer(check_state *cs, const char *name, blob base, uint6
 	check_end(cs);
 }
 
+/* Inputs that once crashed the engine (found by nn/fuzz): each must now
+ * load or fail cleanly, both through the reader and the public loader. */
+static void case_fuzz_regressions(check_state *cs)
+{
+	check_begin(cs, "reader_fuzz_regressions");
+	char dir[1024];
+	const char *top = getenv("FS_TOP");
+	snprintf(dir, sizeof dir, "%s/tests/data/fuzz", top && *top ? top : ".");
+	DIR *dp = opendir(dir);
+	CHECK(cs, dp != NULL, "cannot open %s", dir);
+	int count = 0;
+	struct dirent *de;
+	while (dp && (de = readdir(dp)) != NULL) {
+		if (strncmp(de->d_name, "regress_", 8) != 0)
+			continue;
+		char path[2048], msg[FSNN_ERROR_MSG_MAX];
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		blob f = load(path);
+		CHECK(cs, f.b != NULL, "cannot read %s", path);
+		if (!f.b)
+			continue;
+		fsnn_status s = parse(f.b, f.n, msg, sizeof msg);
+		CHECK(cs, s == FSNN_OK || (valid_error(s) && msg[0]), "%s: reader status %d (%s)",
+		      de->d_name, s, msg);
+		s = load_public(f.b, f.n, msg, sizeof msg);
+		CHECK(cs, s == FSNN_OK || (s < 0 && msg[0]), "%s: load status %d (%s)",
+		      de->d_name, s, msg);
+		count++;
+		free(f.b);
+	}
+	if (dp)
+		closedir(dp);
+	printf("# reader_fuzz_regressions: %d inputs\n", count);
+	check_end(cs);
+}
+
 /* Every real model shipped beside the project parses, with known facts. */
 static void case_shared_models(check_state *cs)
 {
@@ -763,6 +801,7 @@ int main(void)
 	cases_patched(&cs, hello, speech);
 	case_load_buffer(&cs, "reader_load_buffer_hello_world", hello, 0xabad1deaull);
 	case_load_buffer(&cs, "reader_load_buffer_micro_speech", speech, 0x0ddba11ull);
+	case_fuzz_regressions(&cs);
 	case_shared_models(&cs);
 	free(hello.b);
 	free(speech.b);

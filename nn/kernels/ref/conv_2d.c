@@ -53,7 +53,7 @@ static fsnn_status conv_prepare(nn_prepare_ctx *ctx, nn_node *node)
 
 	const int32_t cout = w->dims[0], kh = w->dims[1], kw = w->dims[2], wcin = w->dims[3];
 	const int32_t cin = in->dims[3];
-	if (wcin < 1 || cin % wcin != 0)
+	if (wcin < 1 || cin < 1 || cin % wcin != 0)
 		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
 				    "filter '%s' has %d input channels, input '%s' has %d; expected "
 				    "a divisor of the input's channels", w->name, wcin, in->name, cin);

@@ -273,16 +273,35 @@ static fsnn_status prepare_nodes(fsnn_model *m, fsnn_error *err)
 
 /* Every graph tensor must have a type we can store; graph inputs and
  * outputs must additionally be plain numbers a caller can fill/read. */
+static fsnn_status check_tensor_type(const fsnn_model *m, int t, fsnn_error *err)
+{
+	const nn_tensor *ten = &m->tensors[t];
+	if (fsnn_dtype_size(ten->type) != 0)
+		return FSNN_OK;
+	return nn_set_error(err, FSNN_E_UNSUPPORTED,
+			    "tensor %d '%s': element type %s (%d) is not supported by fsnn", t,
+			    ten->name ? ten->name : "", fsnn_dtype_name(ten->type), (int)ten->type);
+}
+
 static fsnn_status check_types(fsnn_model *m, fsnn_error *err)
 {
-	for (int t = 0; t < m->num_tensors; t++) {
-		const nn_tensor *ten = &m->tensors[t];
-		if (fsnn_dtype_size(ten->type) == 0)
-			return nn_set_error(err, FSNN_E_UNSUPPORTED,
-					    "tensor %d '%s': element type %s (%d) is not supported by fsnn",
-					    t, ten->name ? ten->name : "", fsnn_dtype_name(ten->type),
-					    (int)ten->type);
+	/* Only tensors the graph touches: files may carry others (metadata). */
+	fsnn_status st = FSNN_OK;
+	for (int n = 0; n < m->num_nodes && st == FSNN_OK; n++) {
+		const nn_node *node = &m->nodes[n];
+		for (int i = 0; i < node->num_inputs && st == FSNN_OK; i++)
+			if (node->inputs[i] >= 0)
+				st = check_tensor_type(m, node->inputs[i], err);
+		for (int o = 0; o < node->num_outputs && st == FSNN_OK; o++)
+			if (node->outputs[o] >= 0)
+				st = check_tensor_type(m, node->outputs[o], err);
 	}
+	for (int i = 0; i < m->num_inputs && st == FSNN_OK; i++)
+		st = check_tensor_type(m, m->inputs[i], err);
+	for (int i = 0; i < m->num_outputs && st == FSNN_OK; i++)
+		st = check_tensor_type(m, m->outputs[i], err);
+	if (st != FSNN_OK)
+		return st;
 	for (int io = 0; io < 2; io++) {
 		int n = io ? m->num_outputs : m->num_inputs;
 		const int32_t *idx = io ? m->outputs : m->inputs;

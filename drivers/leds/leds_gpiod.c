@@ -4,6 +4,7 @@
 #include "leds_backend.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <gpiod.h>
 #include <signal.h>
@@ -142,8 +143,32 @@ static int request_failed(struct gpiod_line *ln, const char *spec, const char *w
  * owner dies in any way (kill -9 too) its pipe end closes; the guard then
  * drives every output off through its copies and exits, which releases
  * the lines. A clean close writes 'q' first so the guard exits quietly. */
+/* The guard must not keep the owner's other files open (a V4L2 fd copy
+ * would keep the camera streaming and busy): keep only stdio, the pipe and
+ * the GPIO chip and line handles. */
+static void close_foreign_fds(int rfd)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] == '.' || fd <= 2 || fd == rfd || fd == dirfd(d))
+			continue;
+		char path[64], target[128];
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(path, target, sizeof target - 1);
+		target[n > 0 ? n : 0] = '\0';
+		if (strncmp(target, "anon_inode:gpio", 15) != 0 && strncmp(target, "/dev/gpiochip", 13) != 0)
+			close(fd);
+	}
+	closedir(d);
+}
+
 static void guard_child(gp *g, int rfd)
 {
+	close_foreign_fds(rfd);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);

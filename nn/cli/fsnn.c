@@ -552,7 +552,7 @@ static int cmd_bench(int argc, char **argv)
 	double median = n % 2 ? all[n / 2] : (all[n / 2 - 1] + all[n / 2]) / 2;
 	fsnn_memory_info mem;
 	fsnn_model_memory_info(m, &mem);
-	printf("%s: %d thread%s x %d runs: median %.3f ms, min %.3f ms, max %.3f ms per invoke; "
+	printf("%s: %d thread%s x %d runs: median %.4g ms, min %.4g ms, max %.4g ms per invoke; "
 	       "%.1f invokes/s overall; load %.1f ms; arena %zu bytes\n",
 	       path, threads, threads == 1 ? "" : "s", runs, median, all[0], all[n - 1],
 	       (double)n / (wall / 1e3), t_load, mem.arena_bytes);

@@ -160,7 +160,7 @@ bars_fall() {
 	for b in "$@"; do [ "$b" -lt "$prev" ] || return 1; prev=$b; done
 	return 0
 }
-for f in YUYV:8 GREY:8 Y16:16; do
+for f in YUYV:8 GREY:8 Y10:16 Y12:16 Y16:16; do
 	fmt=${f%:*}; d=${f#*:}
 	$P capture --backend v4l2 --device $V --format "$fmt" --size 640x480 --depth $d --count 3 --bars > /tmp/cap.log 2>&1
 	rc=$?
@@ -173,6 +173,13 @@ for f in YUYV:8 GREY:8 Y16:16; do
 		fail "v4l2_vivid_$fmt" "rc $rc seqs '$seqs': $(tr '\n' '|' < /tmp/cap.log)"
 	fi
 done
+
+# 8-bit Bayer: grey is the mean of each 2x2 cell (yellow and cyan bars come
+# out equal that way, so only the white-to-black fall is checked).
+$P capture --backend v4l2 --device $V --format BA81 --size 640x480 --count 2 --bars > /tmp/cap.log 2>&1
+set -- $(grep '^bars' /tmp/cap.log | head -1 | cut -d' ' -f2-)
+[ $# -eq 8 ] && [ "$1" -gt "$4" ] && [ "$4" -gt "$8" ] && [ "$(grep -c '^frame.*640x480 depth=8' /tmp/cap.log)" = 2 ] &&
+	pass v4l2_vivid_bayer || fail v4l2_vivid_bayer "$(tr '\n' '|' < /tmp/cap.log)"
 
 # Manual gain with auto gain off (vivid has both controls).
 $P capture --backend v4l2 --device $V --gain 20 --count 1 > /tmp/cap.log 2>&1 &&

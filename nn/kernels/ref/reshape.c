@@ -70,9 +70,9 @@ static fsnn_status reshape_prepare(nn_prepare_ctx *ctx, nn_node *node)
 			return nn_prep_fail(ctx, node, FSNN_E_SHAPE, "%s entry %d is %lld; expected >= 0 or one -1",
 					    from, i, (long long)shape[i]);
 		} else {
-			known *= shape[i];
-			if (known > ((int64_t)1 << 40))
+			if (shape[i] != 0 && known > ((int64_t)1 << 40) / shape[i])
 				return nn_prep_fail(ctx, node, FSNN_E_SHAPE, "%s is too large", from);
+			known *= shape[i];
 		}
 	}
 	if (infer >= 0) {

@@ -71,6 +71,9 @@ def tflite_input_shape(path):
 def cmd_export(a):
     from . import m2unet, graph, quant, export_tflite
     torch.set_num_threads(a.threads)
+    if a.size <= 0 or a.size % 16:
+        raise ValueError(f"--size {a.size}: the input size must be a positive multiple of 16 "
+                         "(M2U-Net downsamples four times)")
     model = m2unet.load_checkpoint(a.checkpoint)
     ops = graph.build_graph(model)
     crop = min(a.calib_crop, a.size)
@@ -218,5 +221,5 @@ def main(argv=None):
     try:
         return a.func(a)
     except (OSError, ValueError, RuntimeError, KeyError) as ex:
-        print(f"fsmodel {a.cmd}: {ex}", file=sys.stderr)
+        print(f"fsmodel {a.cmd}: {' '.join(str(ex).split())}", file=sys.stderr)
         return 1

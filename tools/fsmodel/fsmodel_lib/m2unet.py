@@ -106,7 +106,10 @@ def load_checkpoint(path, in_channels=None):
     Accepts a bare state_dict or a dict holding one under 'state_dict' or
     'model' (what `fsmodel train` writes). The input channel count is read
     from conv1's weight unless given."""
-    obj = torch.load(path, map_location="cpu")
+    try:
+        obj = torch.load(path, map_location="cpu")
+    except (OSError, RuntimeError, EOFError) as ex:
+        raise ValueError(f"{path}: cannot read checkpoint: {' '.join(str(ex).split())}") from None
     sd = obj
     if isinstance(obj, dict):
         for key in ("state_dict", "model"):
@@ -119,6 +122,10 @@ def load_checkpoint(path, in_channels=None):
     if in_channels is not None and in_channels != cin:
         raise ValueError(f"{path}: checkpoint has {cin} input channels, expected {in_channels}")
     model = M2UNet(cin, sd["decode1.conv.0.weight"].shape[0])
-    model.load_state_dict(sd, strict=True)
+    try:
+        model.load_state_dict(sd, strict=True)
+    except RuntimeError as ex:  # torch lists every key problem on its own line
+        msg = " ".join(str(ex).split())
+        raise ValueError(f"{path}: does not match M2U-Net ({cin} input channels): {msg}") from None
     model.eval()
     return model

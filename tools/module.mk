@@ -17,3 +17,6 @@ oracle-setup: $(ORACLE_STAMP)
 
 vectors: $(ORACLE_STAMP)
 	$(PYTHON) tools/gen_op_vectors.py
+
+# Model tooling (tools/fsmodel) adds its Debian packages.
+-include tools/fsmodel/module.mk

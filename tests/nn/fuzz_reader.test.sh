@@ -26,7 +26,7 @@ if [ "$rc" -eq 0 ]; then
   echo "# ${runs:-?} inputs in ${secs}s (${rate:-?}/s), no crash"
   echo "PASS fuzz_reader_smoke"
 else
-  grep -E "ERROR|SUMMARY|artifact|Test unit written" "$log" | head -n 20
+  grep -E "runtime error|ERROR|SUMMARY|#[0-9]+ 0x|Test unit written" "$log" | head -n 20
   art=$(ls "$work"/artifacts/ 2>/dev/null | head -n 1)
   [ -n "$art" ] && cp "$work/artifacts/$art" "$build/fuzz/" && echo "# reproducer kept: $build/fuzz/$art"
   echo "FAIL fuzz_reader_smoke: fuzzer exited with $rc after ${runs:-?} inputs (see above)"

@@ -22,7 +22,7 @@ static fsnn_status depth_to_space_prepare(nn_prepare_ctx *ctx, nn_node *node)
 	/* DepthToSpaceOptions.block_size is field 0. */
 	int32_t b = nn_fb_i32(&node->options, 0, 0);
 	int32_t n = in->dims[0], h = in->dims[1], w = in->dims[2], c = in->dims[3];
-	if (b < 1 || c % ((int64_t)b * b) != 0)
+	if (b < 1 || (int64_t)b * b > c || c % ((int64_t)b * b) != 0)
 		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
 				    "block_size %d does not divide the %d channels of input '%s' into b*b groups",
 				    (int)b, (int)c, in->name);

@@ -22,7 +22,7 @@ static fsnn_status space_to_depth_prepare(nn_prepare_ctx *ctx, nn_node *node)
 	/* SpaceToDepthOptions.block_size is field 0. */
 	int32_t b = nn_fb_i32(&node->options, 0, 0);
 	int32_t n = in->dims[0], h = in->dims[1], w = in->dims[2], c = in->dims[3];
-	if (b < 1 || h % b != 0 || w % b != 0)
+	if (b < 1 || b > h || b > w || h % b != 0 || w % b != 0)
 		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
 				    "block_size %d does not divide the %dx%d plane of input '%s'",
 				    (int)b, (int)h, (int)w, in->name);

@@ -65,9 +65,11 @@ static fsnn_status quantize_prepare(nn_prepare_ctx *ctx, nn_node *node)
 		return FSNN_OK;
 	}
 	nn_qmul m = nn_quantize_multiplier((double)in->scale[0] / (double)out->scale[0]);
-	for (int32_t q = imin; q <= imax; q++)
-		d->lut[(uint8_t)q] =
-			(uint8_t)nn_clamp_i32(nn_mul_by_qmul(q - in_zp, m) + out_zp, qmin, qmax);
+	for (int32_t q = imin; q <= imax; q++) {
+		/* 64-bit sum: a saturated product plus the zero point may pass int32. */
+		int64_t v = (int64_t)nn_mul_by_qmul(q - in_zp, m) + out_zp;
+		d->lut[(uint8_t)q] = (uint8_t)(v < qmin ? qmin : (v > qmax ? qmax : v));
+	}
 	return FSNN_OK;
 }
 

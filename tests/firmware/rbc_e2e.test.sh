@@ -52,3 +52,5 @@ j = inter / union
 print(f"  pooled Jaccard {j:.4f} (want >= {want:.3f})")
 print("PASS rbc_e2e_counts")
 print(("PASS rbc_e2e_jaccard" if j >= want else f"FAIL rbc_e2e_jaccard: {j:.4f} < {want:.3f}"))
+EOF
+exit 0

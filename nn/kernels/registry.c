@@ -1,5 +1,5 @@
-/* The table of CPU kernels. Declarations are weak so that a kernel not yet
- * built in reads as "unsupported op" at load time instead of a link error. */
+/* The table of CPU kernels, one per builtin op the engine supports. An op
+ * missing from this table reads as "unsupported op" at load time. */
 #include <stddef.h>
 
 #include "../src/nn_internal.h"
@@ -13,7 +13,7 @@
 	X(softmax) X(arg_max) X(relu) X(relu6) X(relu_n1_to_1) X(leaky_relu) \
 	X(prelu) X(hard_swish)
 
-#define NN_DECLARE(k) extern const nn_kernel nn_kernel_##k __attribute__((weak));
+#define NN_DECLARE(k) extern const nn_kernel nn_kernel_##k;
 NN_KERNELS(NN_DECLARE)
 
 #define NN_ENTRY(k) &nn_kernel_##k,
@@ -23,7 +23,7 @@ const nn_kernel *nn_kernel_find(int builtin)
 {
 	for (size_t i = 0; i < sizeof nn_all_kernels / sizeof nn_all_kernels[0]; i++) {
 		const nn_kernel *k = nn_all_kernels[i];
-		if (k != NULL && k->builtin == builtin)
+		if (k->builtin == builtin)
 			return k;
 	}
 	return NULL;

@@ -50,10 +50,12 @@ static fsnn_status relu_family_prepare(nn_prepare_ctx *ctx, nn_node *node, float
 	nn_dtype_range(in->type, &qmin, &qmax);
 	float out_s = out->scale[0];
 	int32_t in_zp = in->zero_point[0], out_zp = out->zero_point[0];
-	int32_t act_min = out_zp + (int32_t)roundf(lo / out_s);
-	int32_t act_max = isinf(hi) ? qmax : out_zp + (int32_t)roundf(hi / out_s);
-	act_min = act_min < qmin ? qmin : act_min;
-	act_max = act_max > qmax ? qmax : act_max;
+	/* Clamp in float before converting: a tiny scale from a hostile file
+	 * would otherwise overflow the int conversion (undefined behaviour). */
+	float fmin = (float)out_zp + roundf(lo / out_s);
+	float fmax = isinf(hi) ? (float)qmax : (float)out_zp + roundf(hi / out_s);
+	int32_t act_min = fmin < (float)qmin ? qmin : (fmin > (float)qmax ? qmax : (int32_t)fmin);
+	int32_t act_max = fmax > (float)qmax ? qmax : (fmax < (float)qmin ? qmin : (int32_t)fmax);
 	/* The multiplier is computed from a float32 quotient, as TFLite does. */
 	nn_qmul m = nn_quantize_multiplier((double)(in->scale[0] / out_s));
 	for (int32_t q = qmin; q <= qmax; q++) {

@@ -4,3 +4,6 @@ lib_fsnn_SRCS := $(wildcard nn/src/*.c) $(wildcard nn/kernels/*/*.c) $(wildcard 
 BINS += fsnn
 bin_fsnn_SRCS := $(wildcard nn/cli/*.c)
 
+
+# make bench: engine latency on the committed models.
+BENCH_CMD := $(if $(BENCH_CMD),$(BENCH_CMD) && )nn/tools/bench.sh $(abspath $(B))/bin/fsnn

@@ -311,7 +311,8 @@ static int fill_run_json(FILE *o, void *user)
 		fputs("}", o);
 	}
 	double wall = r->t_last > r->t_first ? (r->t_last - r->t_first) / 1e3 : 0;
-	fprintf(o, "],\n  \"totals\": {\"fovs\": %d, \"cells\": %d, \"wall_s\": %.3f, \"inference_s\": %.3f, "
+	fprintf(o, "],\n  \"led_overtime_cuts\": %u", r->leds ? fs_leds_overtime_count(r->leds) : 0u);
+	fprintf(o, ",\n  \"totals\": {\"fovs\": %d, \"cells\": %d, \"wall_s\": %.3f, \"inference_s\": %.3f, "
 		   "\"fovs_per_min\": %.3f, \"inference_share\": %.4f},\n",
 		r->fovs_done, r->cells_total, wall, r->infer_ms_total / 1e3,
 		wall > 0 ? r->fovs_done * 60.0 / wall : 0.0, wall > 0 ? r->infer_ms_total / 1e3 / wall : 0.0);
@@ -565,6 +566,24 @@ static void blink_code(run *r, int code, int seconds, const sigset_t *sigs)
 	fs_leds_set_status(r->leds, false, NULL);
 }
 
+/* The simulated board's record of every line as the program lets go of
+ * them, on every exit path (tests read it). */
+static void log_sim_leds(const run *r)
+{
+	if (!r->is_sim_leds || !r->log)
+		return;
+	const fs_leds_config *lc = &r->cfg->board.leds;
+	char line[1024];
+	size_t n = 0;
+	for (int i = 0; i <= lc->n_lines && n < sizeof line; i++) {
+		const char *spec = i < lc->n_lines ? lc->lines[i].spec : lc->status;
+		if (!*spec)
+			continue;
+		n += (size_t)snprintf(line + n, sizeof line - n, " %s=%d", spec, fs_leds_sim_lit(r->leds, spec));
+	}
+	logf_(r->log, "sim LEDs at exit:%s", line);
+}
+
 static void free_run(run *r)
 {
 	for (int i = 0; i < NSLOTS; i++) {
@@ -586,6 +605,7 @@ static void free_run(run *r)
 	if (r->leds) {
 		fs_leds_all_off(r->leds, NULL);
 		fs_leds_set_status(r->leds, false, NULL);
+		log_sim_leds(r);
 		fs_leds_free(r->leds);
 	}
 	fw_audit_close(&r->audit);

@@ -191,4 +191,20 @@ assert "recovered after 1 reset" in f[1]["why"] and f[0]["why"] == "accelerator 
 EOF
 then fail inference_hang_recovers "run.json wrong"
 else pass inference_hang_recovers; fi
+# ---- self-test command, and a failing self-test --------------------------------
+if "$SAN" selftest --config "$conf" >"$WORK/st.out" 2>"$WORK/st.err" && grep -q "self-test passed" "$WORK/st.out"
+then pass selftest_command; else fail selftest_command "$(tail -2 "$WORK/st.err")"; fi
+nboard=$(make_board nocam "$WORK/no-such-folder")
+nconf=$(make_conf nocam "$nboard" "$THRESH_MODEL")
+"$SAN" run --config "$nconf" >/dev/null 2>"$WORK/nocam.err"; rc=$?
+if [ $rc -eq 1 ] && grep -q "self-test failed (blink code 2)" "$WORK/nocam.err" \
+   && grep -q "no-such-folder" "$(printf '%s' "$WORK/nocam.err")"; then pass selftest_camera_missing
+else fail selftest_camera_missing "exit $rc: $(tail -2 "$WORK/nocam.err")"; fi
+
+# ---- every run above, on every exit path, let go of the LEDs dark ------------
+runs=$(cat "$WORK"/*.err | grep -c "sim LEDs at exit")
+lit=$(cat "$WORK"/*.err | grep "sim LEDs at exit" | grep "=1" | head -1)
+if [ -n "$lit" ]; then fail leds_dark_on_every_exit "$lit"
+elif [ "$runs" -lt 9 ]; then fail leds_dark_on_every_exit "only $runs runs reported their LEDs"
+else pass leds_dark_on_every_exit; fi
 exit 0

@@ -181,7 +181,7 @@ typedef struct run {
 	char status[600];
 	int failed, blink;
 
-	/* Inference thread only. */
+	/* Inference thread; fell_back and fallback_why change under mu. */
 	int fell_back, consecutive_failures;
 	char fallback_why[320];
 
@@ -226,18 +226,20 @@ static void set_status(run *r, const char *msg)
 static void audit(run *r, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void audit(run *r, const char *event, const char *fmt, ...)
 {
-	if (!r->audit_ok)
-		return;
 	char detail[2048];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof detail, fmt, ap);
 	va_end(ap);
 	fs_err e;
-	if (fw_audit_append(&r->audit, event, detail, &e)) {
-		logf_(r->log, "audit log: %s", e.msg);
+	/* Three threads log events; the chain needs one writer at a time. */
+	pthread_mutex_lock(&r->mu);
+	int rc = r->audit_ok ? fw_audit_append(&r->audit, event, detail, &e) : 0;
+	if (rc)
 		r->audit_ok = 0;
-	}
+	pthread_mutex_unlock(&r->mu);
+	if (rc)
+		logf_(r->log, "audit log: %s", e.msg);
 }
 
 static void add_check(run *r, const char *name, int ok, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -279,7 +281,10 @@ static int fill_run_json(FILE *o, void *user)
 	pthread_mutex_lock(&r->mu);
 	char status[600];
 	snprintf(status, sizeof status, "%s", r->status[0] ? r->status : "running");
-	int failed = r->failed;
+	int failed = r->failed, fell_back = r->fell_back;
+	char fallback_why[320];
+	snprintf(fallback_why, sizeof fallback_why, "%s", r->fallback_why);
+	double t_first = r->t_first;
 	pthread_mutex_unlock(&r->mu);
 	fprintf(o, "{\n  \"firmware\": \"fieldscope\",\n  \"firmware_version\": \"%s\",\n", FW_VERSION);
 	fprintf(o, "  \"run\": %d,\n  \"status\": ", r->run_no);
@@ -301,8 +306,8 @@ static int fill_run_json(FILE *o, void *user)
 	fw_json_str(o, cfg->board.accelerator);
 	fprintf(o, ", \"present\": %s, \"note\": ", r->accel ? "true" : "false");
 	fw_json_str(o, r->accel_note);
-	fprintf(o, ", \"fell_back_to_cpu\": %s, \"fallback_reason\": ", r->fell_back ? "true" : "false");
-	fw_json_str(o, r->fallback_why);
+	fprintf(o, ", \"fell_back_to_cpu\": %s, \"fallback_reason\": ", fell_back ? "true" : "false");
+	fw_json_str(o, fallback_why);
 	fputs("},\n  \"selftest\": [", o);
 	for (int i = 0; i < r->nchecks; i++) {
 		fprintf(o, "%s\n    {\"check\": \"%s\", \"ok\": %s, \"detail\": ", i ? "," : "", r->checks[i].name,
@@ -310,7 +315,7 @@ static int fill_run_json(FILE *o, void *user)
 		fw_json_str(o, r->checks[i].detail);
 		fputs("}", o);
 	}
-	double wall = r->t_last > r->t_first ? (r->t_last - r->t_first) / 1e3 : 0;
+	double wall = r->t_last > t_first ? (r->t_last - t_first) / 1e3 : 0;
 	fprintf(o, "],\n  \"led_overtime_cuts\": %u", r->leds ? fs_leds_overtime_count(r->leds) : 0u);
 	fprintf(o, ",\n  \"totals\": {\"fovs\": %d, \"cells\": %d, \"wall_s\": %.3f, \"inference_s\": %.3f, "
 		   "\"fovs_per_min\": %.3f, \"inference_share\": %.4f},\n",
@@ -803,8 +808,10 @@ static void *capture_main(void *arg)
 		s->fov = fov;
 		s->abandoned = 0;
 		double t0 = now_ms();
+		pthread_mutex_lock(&r->mu);
 		if (!r->t_first)
 			r->t_first = t0;
+		pthread_mutex_unlock(&r->mu);
 		int rc = capture_with_recovery(r, s, &err);
 		if (rc == FS_CAMERA_END) {
 			set_status(r, "completed: camera replay finished");
@@ -888,10 +895,12 @@ static int infer_fov(run *r, slot *s, fs_err *err)
 		audit(r, "inference_fault", "fov=%d backend=%s error=%s reset=%s", s->fov, fw_engine_name(e), err->msg,
 		      rrc ? re.msg : "ok");
 		if (rrc || r->consecutive_failures > cfg->inference_retries) {
+			pthread_mutex_lock(&r->mu);
 			r->fell_back = 1;
 			snprintf(r->fallback_why, sizeof r->fallback_why,
 				 "from FOV %d on: accelerator %s failed %d time(s) in a row (%.200s)%s", s->fov,
 				 fw_engine_name(e), r->consecutive_failures, last_err, rrc ? "; reset failed" : "");
+			pthread_mutex_unlock(&r->mu);
 			logf_(r->log, "moving to the CPU model %s", r->fallback_why);
 			audit(r, "cpu_fallback", "%s", r->fallback_why);
 		}
@@ -1039,7 +1048,10 @@ static void *write_main(void *arg)
 	int idx;
 	while ((idx = q_pop(&r->writeq)) >= 0) {
 		slot *s = &r->slots[idx];
-		if (s->abandoned || r->failed) {
+		pthread_mutex_lock(&r->mu);
+		int failed = r->failed;
+		pthread_mutex_unlock(&r->mu);
+		if (s->abandoned || failed) {
 			if (!s->abandoned)
 				logf_(r->log, "FOV %d not written: the run is stopping", s->fov);
 			q_push(&r->freeq, idx);

@@ -39,8 +39,8 @@ if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=1600k fieldscope-test "$mnt" 2
   mounted=1
 fi
 if [ $mounted -eq 0 ]; then
-  echo "SKIP full_fs_stops_cleanly: needs root to mount a small tmpfs"
-  echo "SKIP full_fs_concurrent_fill: needs root to mount a small tmpfs"
+  echo "SKIP full_fs_stops_cleanly: cannot mount a small tmpfs here (needs root with mount rights)"
+  echo "SKIP full_fs_concurrent_fill: cannot mount a small tmpfs here (needs root with mount rights)"
 else
   cleanup_dirs=("$mnt" "${cleanup_dirs[@]}")
   trap 'umount "$mnt" 2>/dev/null; for d in "${cleanup_dirs[@]}"; do rm -rf "$d"; done' EXIT

@@ -53,6 +53,7 @@ DEPS_PACKAGES := build-essential pkg-config libpng-dev clang libclang-rt-14-dev 
 -include firmware/module.mk
 -include board/module.mk
 -include tools/module.mk
+-include tools/cross/module.mk
 -include tests/module.mk
 
 # ---- generic rules --------------------------------------------------------

@@ -482,7 +482,10 @@ for op in ("ADD", "SUB", "MUL"):
 
 
 # ---- CONCATENATION ----------------------------------------------------------------
-def concat(name, dtype=INT8, shapes=((1, 4, 4, 3), (1, 4, 4, 5)), axis=3, same_q=False):
+def concat(name, dtype=INT8, shapes=((1, 4, 4, 3), (1, 4, 4, 5)), axis=3, same_q=False,
+           out_q=None):
+    """same_q: every input and the output share one quantisation. Otherwise
+    each input has its own; out_q=k gives the output input k's."""
     c = Case(name)
     q0 = c.qin(dtype)
     ins = []
@@ -496,6 +499,8 @@ def concat(name, dtype=INT8, shapes=((1, 4, 4, 3), (1, 4, 4, 5)), axis=3, same_q
     oshape[ax] = sum(s[ax] for s in shapes)
     if same_q:
         so, zo = q0
+    elif out_q is not None:
+        so, zo = c.same_q(ins[out_q])
     else:   # output range: the union of the inputs' ranges, so few values saturate
         qmin, qmax = (-128, 127) if dtype == INT8 else (0, 255)
         qs = [c.same_q(t) for t in ins]
@@ -520,6 +525,8 @@ for cfg, kw in {
     "uint8_axis3_diff_q": dict(dtype=UINT8, shapes=((1, 3, 4, 2), (1, 3, 4, 3))),
     "uint8_axis1_three_inputs_diff_q": dict(dtype=UINT8, shapes=((1, 2, 3, 2), (1, 1, 3, 2),
                                                                  (1, 3, 3, 2)), axis=1),
+    "uint8_axis2_out_q_of_input1": dict(dtype=UINT8, shapes=((1, 2, 3, 3), (1, 2, 4, 3)), axis=2,
+                                        out_q=1),
     "int8_axis3_diff_q": dict(shapes=((1, 2, 3, 4), (1, 2, 3, 2))),
 }.items():
     case("CONCATENATION", cfg)(lambda name, kw=kw: concat(name, **kw))
@@ -613,6 +620,8 @@ for op in ("RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR"):
                                                  half=True),
         "uint8_3x4_to_7x9_align_corners": dict(dtype=UINT8, hw=(3, 4), ch=2, size=(7, 9),
                                                align=True),
+        "int8_4x5_to_7x3_align_corners_and_half_pixel": dict(hw=(4, 5), ch=2, size=(7, 3),
+                                                             align=True, half=True),
     }.items():
         case(op, cfg)(lambda name, op=op, kw=kw: resize(name, op, **kw))
 

@@ -12,7 +12,9 @@ case.txt is key=value lines for the C harness (tests/nn/test_op_vectors.c):
 inputs=N, outputs=N, op=NAME. meta.json describes every input and output
 (dtype, shape, quantisation), the seed and the oracle.
 
-Usage: /usr/bin/python3 tools/gen_op_vectors.py [--out DIR] [--only SUBSTR] [--list]
+Usage: /usr/bin/python3 tools/gen_op_vectors.py [--out DIR] [--only SUBSTR] [--list] [--check]
+--check rebuilds every model and input without the oracle and compares them
+with the committed ones (tests/nn/op_vectors_regen.test.py runs it).
 Needs Node 20 and tools/oracle/setup.sh run once (make vectors does both).
 Each case's seed is a CRC32 of its name, so adding a case changes no other.
 """
@@ -1031,16 +1033,56 @@ def tensor_meta(mb, t, fname):
     return d
 
 
+def check(out_dir, names):
+    """Problems (strings) between the generator and the vectors in out_dir:
+    models, inputs and case.txt must be byte-identical to a rebuild, and the
+    directory must hold exactly the registered cases (less expected refusals)."""
+    problems = []
+    have = {d for d in os.listdir(out_dir) if "__" in d}
+    want = {n for n in names if n not in EXPECTED_REFUSALS}
+    for n in sorted(have - set(CASES)):
+        problems.append(f"{n}: committed but no longer generated")
+    for n in sorted(want - have):
+        problems.append(f"{n}: generated but not committed (run make vectors)")
+    for name in sorted(want & have):
+        op, fn = CASES[name]
+        c = fn(name)
+        d = os.path.join(out_dir, name)
+        files = {"model.tflite": c.finish(),
+                 "case.txt": f"inputs={len(c.inputs)}\noutputs={len(c.outputs)}\nop={op}\n".encode()}
+        for i, (_, arr) in enumerate(c.inputs):
+            files[f"in{i}.bin"] = np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tobytes()
+        for fname, data in files.items():
+            try:
+                with open(os.path.join(d, fname), "rb") as f:
+                    got = f.read()
+            except OSError as e:
+                problems.append(f"{name}/{fname}: {e.strerror}")
+                continue
+            if got != data:
+                problems.append(f"{name}/{fname}: {len(got)} bytes committed, a rebuild gives "
+                                f"{len(data)} bytes with different content (run make vectors)")
+    return problems
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(TOP, "tests", "vectors", "ops"))
     ap.add_argument("--only", default="", help="only cases whose name contains this")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--check", action="store_true",
+                    help="compare a rebuild of models and inputs with --out (no oracle)")
     args = ap.parse_args()
     names = [n for n in CASES if args.only in n]
     if args.list:
         print("\n".join(names))
         return 0
+    if args.check:
+        problems = check(args.out, names)
+        for p in problems:
+            print(p)
+        print(f"{len(names)} cases checked in {args.out}, {len(problems)} problems")
+        return 1 if problems else 0
     runner = os.path.join(TOP, "tools", "oracle", "run.mjs")
     if not os.path.isdir(os.path.join(TOP, "tools", "oracle", "node_modules")):
         print("gen_op_vectors: tools/oracle/node_modules missing: run tools/oracle/setup.sh",

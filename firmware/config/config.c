@@ -46,7 +46,7 @@ static const key_def config_keys[] = {
 	 "period for trigger = interval"},
 	{"acquisition", "max_fovs", K_INT, CF(max_fovs), 0, 1e9, NULL, "0",
 	 "stop after this many FOVs (0 = until stopped)"},
-	{"model", "cpu", K_PATH, CF(model_cpu), 0, 0, NULL, "/usr/share/fieldscope/models/rbc_m2unet_int8.tflite",
+	{"model", "cpu", K_PATH, CF(model_cpu), 0, 0, NULL, "/usr/share/fieldscope/models/rbc_m2unet_int8_1024.tflite",
 	 "int8 .tflite run on the CPU (always needed: it is the fallback)"},
 	{"model", "cpu_sha256", K_SHA, CF(model_cpu_sha256), 0, 0, NULL, "",
 	 "expected SHA-256 of the CPU model (empty = not checked)"},

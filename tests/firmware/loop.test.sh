@@ -155,6 +155,44 @@ else pass segment_cli; fi
 if [ $rc -eq 1 ] && grep -q "/nonexistent.png" "$WORK/seg2.err"; then pass segment_cli_missing_image
 else fail segment_cli_missing_image "exit $rc: $(cat "$WORK/seg2.err")"; fi
 
+# ---- any image size: 3000x3000 and odd sizes stitch without seams -----------------
+$PYTHON - "$WORK/sizes" <<'EOF'
+import os, sys
+import numpy as np
+from PIL import Image
+d = sys.argv[1]; os.makedirs(d, exist_ok=True)
+rng = np.random.default_rng(7)
+for w, h in [(3000, 3000), (2047, 1531), (301, 5)]:
+    y, x = np.mgrid[0:h, 0:w]
+    a = 128 + 100 * np.sin(x / 37.0) * np.cos(y / 23.0) + rng.integers(-20, 21, (h, w))
+    Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)).save(f"{d}/size_{w}x{h}.png")
+EOF
+ok=1
+for img in "$WORK"/sizes/*.png; do
+  "$REL" segment "$img" --out "$WORK/sizes-out" --model "$THRESH_MODEL" --config "$conf" >/dev/null 2>>"$WORK/sizes.err" || ok=0
+done
+if [ $ok -ne 1 ]; then fail segment_any_size "$(tail -1 "$WORK/sizes.err")"
+elif ! $PYTHON - "$WORK/sizes" "$WORK/sizes-out" <<'EOF'
+import os, sys
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+src, out = sys.argv[1:3]
+for f in sorted(os.listdir(src)):
+    img = np.array(Image.open(f"{src}/{f}"))
+    lab = np.array(Image.open(f"{out}/{f[:-4]}/labels.png"))
+    # the per-pixel model is "pixel >= 128"; components below 10 px are dropped
+    want, n = ndimage.label(img >= 128)
+    sizes = np.bincount(want.ravel())
+    keep = sizes >= 10; keep[0] = False
+    want_fg = keep[want]
+    assert lab.shape == img.shape, f
+    assert ((lab > 0) == want_fg).all(), f"{f}: stitched mask differs from a whole-image threshold"
+    assert len(np.unique(lab)) - 1 == int(keep.sum()), f"{f}: cell count"
+EOF
+then fail segment_any_size "stitched results differ (see above)"
+else pass segment_any_size; fi
+
 # ---- simulated accelerator: permanent hang -> retries -> CPU fallback --------
 hboard=$(make_board hang "$DEMO" "[board]" "accelerator = sim" "[sim]" "hang_from = 1" "hang_count = -1")
 hconf=$(make_conf hang "$hboard" "$THRESH_MODEL" acquisition.max_fovs=3 supervision.inference_deadline_ms=200 \

@@ -586,7 +586,12 @@ static void log_sim_leds(const run *r)
 			continue;
 		n += (size_t)snprintf(line + n, sizeof line - n, " %s=%d", spec, fs_leds_sim_lit(r->leds, spec));
 	}
-	logf_(r->log, "sim LEDs at exit:%s", line);
+	/* Status LED pulses (self-test toggle + blink codes), from the record. */
+	fs_leds_sim_change ch[256];
+	int total = fs_leds_sim_history(r->leds, ch, 256), pulses = 0;
+	for (int i = 0; i < total && i < 256; i++)
+		pulses += ch[i].line == -1 && ch[i].lit;
+	logf_(r->log, "sim LEDs at exit:%s (status LED lit %d time(s))", line, pulses);
 }
 
 static void free_run(run *r)

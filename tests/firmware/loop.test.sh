@@ -239,6 +239,14 @@ if [ $rc -eq 1 ] && grep -q "self-test failed (blink code 2)" "$WORK/nocam.err" 
    && grep -q "no-such-folder" "$(printf '%s' "$WORK/nocam.err")"; then pass selftest_camera_missing
 else fail selftest_camera_missing "exit $rc: $(tail -2 "$WORK/nocam.err")"; fi
 
+# ---- blink code on the status LED before exiting ------------------------------
+kconf=$(make_conf blink "$nboard" "$THRESH_MODEL" supervision.error_blink_s=1)
+"$REL" run --config "$kconf" >/dev/null 2>"$WORK/blink.err"; rc=$?
+# self-test toggle (1) + one cycle of code 2 (2 pulses)
+pulses=$(sed -n 's/.*status LED lit \([0-9]*\) time.*/\1/p' "$WORK/blink.err")
+if [ $rc -eq 1 ] && [ "${pulses:-0}" -eq 3 ]; then pass blink_code_camera
+else fail blink_code_camera "exit $rc, status LED lit ${pulses:-?} times (want 3)"; fi
+
 # ---- every run above, on every exit path, let go of the LEDs dark ------------
 runs=$(cat "$WORK"/*.err | grep -c "sim LEDs at exit")
 lit=$(cat "$WORK"/*.err | grep "sim LEDs at exit" | grep "=1" | head -1)

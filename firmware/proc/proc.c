@@ -323,10 +323,17 @@ void fw_overlay(const fs_image *g, const uint32_t *lab, const fw_cell *cells, in
 			}
 		}
 	}
-	int scale = w >= 1500 ? 3 : w >= 700 ? 2 : 1;
-	for (int i = 0; i < n; i++)
-		if (cells[i].area_px)
-			draw_number(rgb, (int)lround(cells[i].cx), (int)lround(cells[i].cy), cells[i].id, scale);
+	/* Ids as large as the cell allows (1..3x the 3x5 font), so dense
+	 * fields stay readable. */
+	for (int i = 0; i < n; i++) {
+		const fw_cell *c = &cells[i];
+		if (!c->area_px)
+			continue;
+		int digits = c->id >= 10000 ? 5 : c->id >= 1000 ? 4 : c->id >= 100 ? 3 : c->id >= 10 ? 2 : 1;
+		int scale = (c->x1 - c->x0 + 1) / (4 * digits);
+		scale = scale < 1 ? 1 : scale > 3 ? 3 : scale;
+		draw_number(rgb, (int)lround(c->cx), (int)lround(c->cy), c->id, scale);
+	}
 }
 
 int fw_cells_csv(FILE *out, const fw_cell *cells, int n, double pixel_um)

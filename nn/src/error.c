@@ -33,6 +33,15 @@ const char *fsnn_dtype_name(fsnn_dtype t)
 	case FSNN_INT16: return "INT16";
 	case FSNN_INT8: return "INT8";
 	}
+	/* Schema types the engine keeps only for inspection (no fsnn_dtype). */
+	static const char *const other[] = {
+		[8] = "COMPLEX64", [10] = "FLOAT64", [11] = "COMPLEX128", [12] = "UINT64",
+		[13] = "RESOURCE", [14] = "VARIANT", [15] = "UINT32", [16] = "UINT16",
+		[17] = "INT4", [18] = "BFLOAT16",
+	};
+	int code = (int)t;
+	if (code >= 0 && (size_t)code < sizeof other / sizeof other[0] && other[code] != NULL)
+		return other[code];
 	return "?";
 }
 

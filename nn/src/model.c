@@ -225,6 +225,19 @@ static fsnn_status prepare_custom(fsnn_model *m, nn_node *node, fsnn_error *err)
 	return FSNN_OK;
 }
 
+/* False when the node touches a tensor whose element type has no size
+ * (kept only for inspection): no kernel is prepared on such tensors. */
+static bool node_types_storable(const fsnn_model *m, const nn_node *node)
+{
+	for (int i = 0; i < node->num_inputs; i++)
+		if (node->inputs[i] >= 0 && fsnn_dtype_size(m->tensors[node->inputs[i]].type) == 0)
+			return false;
+	for (int o = 0; o < node->num_outputs; o++)
+		if (node->outputs[o] >= 0 && fsnn_dtype_size(m->tensors[node->outputs[o]].type) == 0)
+			return false;
+	return true;
+}
+
 static fsnn_status prepare_nodes(fsnn_model *m, fsnn_error *err)
 {
 	nn_prepare_ctx pctx = { .model = m, .err = err };
@@ -253,6 +266,8 @@ static fsnn_status prepare_nodes(fsnn_model *m, fsnn_error *err)
 			m->runnable = false;
 			continue;
 		}
+		if (!node_types_storable(m, node))
+			continue;   /* inspect-only: check_types already said why */
 		node->kernel = k;
 		st = k->prepare != NULL ? k->prepare(&pctx, node) : FSNN_OK;
 		if (st != FSNN_OK) {
@@ -273,14 +288,22 @@ static fsnn_status prepare_nodes(fsnn_model *m, fsnn_error *err)
 
 /* Every graph tensor must have a type we can store; graph inputs and
  * outputs must additionally be plain numbers a caller can fill/read. */
-static fsnn_status check_tensor_type(const fsnn_model *m, int t, fsnn_error *err)
+static fsnn_status check_tensor_type(const fsnn_model *m, const nn_node *node, int t,
+				     fsnn_error *err)
 {
 	const nn_tensor *ten = &m->tensors[t];
 	if (fsnn_dtype_size(ten->type) != 0)
 		return FSNN_OK;
+	char where[64] = "graph";
+	if (node != NULL) {
+		char nb[32];
+		snprintf(where, sizeof where, "op %d (%s)", node->index,
+			 nn_node_name(node, nb, sizeof nb));
+	}
 	return nn_set_error(err, FSNN_E_UNSUPPORTED,
-			    "tensor %d '%s': element type %s (%d) is not supported by fsnn", t,
-			    ten->name ? ten->name : "", fsnn_dtype_name(ten->type), (int)ten->type);
+			    "%s: tensor %d '%s': element type %s (%d) is not supported by fsnn",
+			    where, t, ten->name ? ten->name : "", fsnn_dtype_name(ten->type),
+			    (int)ten->type);
 }
 
 static fsnn_status check_types(fsnn_model *m, fsnn_error *err)
@@ -291,17 +314,25 @@ static fsnn_status check_types(fsnn_model *m, fsnn_error *err)
 		const nn_node *node = &m->nodes[n];
 		for (int i = 0; i < node->num_inputs && st == FSNN_OK; i++)
 			if (node->inputs[i] >= 0)
-				st = check_tensor_type(m, node->inputs[i], err);
+				st = check_tensor_type(m, node, node->inputs[i], err);
 		for (int o = 0; o < node->num_outputs && st == FSNN_OK; o++)
 			if (node->outputs[o] >= 0)
-				st = check_tensor_type(m, node->outputs[o], err);
+				st = check_tensor_type(m, node, node->outputs[o], err);
 	}
 	for (int i = 0; i < m->num_inputs && st == FSNN_OK; i++)
-		st = check_tensor_type(m, m->inputs[i], err);
+		st = check_tensor_type(m, NULL, m->inputs[i], err);
 	for (int i = 0; i < m->num_outputs && st == FSNN_OK; i++)
-		st = check_tensor_type(m, m->outputs[i], err);
-	if (st != FSNN_OK)
-		return st;
+		st = check_tensor_type(m, NULL, m->outputs[i], err);
+	if (st != FSNN_OK) {
+		if (!m->inspect_only)
+			return st;
+		/* Inspection shows the graph anyway; ops touching the tensor
+		 * are not prepared (see node_types_storable). */
+		snprintf(m->unrunnable_reason, sizeof m->unrunnable_reason, "%s", err->msg);
+		m->runnable = false;
+		err->msg[0] = '\0';
+		err->code = FSNN_OK;
+	}
 	for (int io = 0; io < 2; io++) {
 		int n = io ? m->num_outputs : m->num_inputs;
 		const int32_t *idx = io ? m->outputs : m->inputs;

@@ -358,9 +358,13 @@ static fsnn_status read_tensor(reader *r, const nn_fb_vec *tv, int idx, nn_tenso
 	    (s = get_table(r, &tt, TENSOR_QUANT, what, &qt)) ||
 	    (s = get_table(r, &tt, TENSOR_SPARSITY, what, &sp)))
 		return s;
-	/* TensorType is a signed byte in the schema. */
+	/* TensorType is a signed byte in the schema. A type the engine cannot
+	 * store (STRING, UINT32, COMPLEX64 ...) is kept, with no size and no
+	 * data, so that files carrying such tensors still load for inspection;
+	 * the model checks later refuse to run any op that touches one. */
 	int ty = type < 128 ? type : (int)type - 256;
-	if (!dtype_supported(ty))
+	bool storable = dtype_supported(ty);
+	if (!storable && strcmp(tensor_type_name(ty), "unknown") == 0)
 		return fail(r, FSNN_E_UNSUPPORTED, "tensor %d '%s': element type %s (%d) is not "
 			    "supported", idx, t->name, tensor_type_name(ty), ty);
 	t->type = (fsnn_dtype)ty;
@@ -391,7 +395,8 @@ static fsnn_status read_tensor(reader *r, const nn_fb_vec *tv, int idx, nn_tenso
 			elems *= (size_t)v;
 		}
 	}
-	size_t esize = fsnn_dtype_size(t->type);
+	/* Unstorable types count one byte per element for the size bound. */
+	size_t esize = storable ? fsnn_dtype_size(t->type) : 1;
 	if (too_big || span > NN_MAX_TENSOR_BYTES / esize) {
 		char sh[96];
 		shape_text(t, sh, sizeof sh);
@@ -400,7 +405,9 @@ static fsnn_status read_tensor(reader *r, const nn_fb_vec *tv, int idx, nn_tenso
 			    NN_MAX_TENSOR_BYTES);
 	}
 	t->elems = elems;
-	t->bytes = elems * esize;
+	t->bytes = storable ? elems * esize : 0;
+	if (!storable)
+		return FSNN_OK;   /* no buffer or quantisation to read for it */
 	if (bi >= r->buffers.len && !(bi == 0 && r->buffers.len == 0))
 		return fail(r, FSNN_E_FORMAT, "tensor %d '%s': buffer index %u out of range "
 			    "(model has %u buffers)", idx, t->name, bi, r->buffers.len);

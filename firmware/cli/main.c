@@ -53,6 +53,9 @@ static int apply_set(fw_config *cfg, const char *s, fs_err *err)
 	return rc;
 }
 
+static int run_command(const char *cmd, fw_config *cfg, const char *config, const char *out,
+		       const char *model, const char *image, const char **sets, int nsets);
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -97,18 +100,30 @@ int main(int argc, char **argv)
 		}
 	}
 
-	static fw_config cfg;   /* large; main's only instance */
+	fw_config *cfg = calloc(1, sizeof *cfg);   /* large: not on the stack */
+	if (!cfg) {
+		fprintf(stderr, "fieldscope: out of memory\n");
+		return 1;
+	}
+	int rc = run_command(cmd, cfg, config, out, model, image, sets, nsets);
+	free(cfg);
+	return rc;
+}
+
+static int run_command(const char *cmd, fw_config *cfg, const char *config, const char *out,
+		       const char *model, const char *image, const char **sets, int nsets)
+{
 	fs_err err;
 	fs_err_clear(&err);
 	int is_segment = !strcmp(cmd, "segment");
 	if (!config && is_segment && access(DEFAULT_CONFIG, R_OK) != 0) {
-		fw_config_defaults(&cfg);   /* a bare machine: built-in defaults */
-	} else if (fw_config_load(config ? config : DEFAULT_CONFIG, &cfg, &err)) {
+		fw_config_defaults(cfg);   /* a bare machine: built-in defaults */
+	} else if (fw_config_load(config ? config : DEFAULT_CONFIG, cfg, &err)) {
 		fprintf(stderr, "fieldscope: %s\n", err.msg);
 		return 2;
 	}
 	for (int i = 0; i < nsets; i++)
-		if (apply_set(&cfg, sets[i], &err)) {
+		if (apply_set(cfg, sets[i], &err)) {
 			fprintf(stderr, "fieldscope: %s\n", err.msg);
 			return 2;
 		}
@@ -119,7 +134,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		int n = 0;
-		if (fw_segment_file(&cfg, image, out, model, stderr, &n, &err)) {
+		if (fw_segment_file(cfg, image, out, model, stderr, &n, &err)) {
 			fprintf(stderr, "fieldscope: %s\n", err.msg);
 			return 1;
 		}
@@ -131,13 +146,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (fw_config_check(&cfg, &err)) {
+	if (fw_config_check(cfg, &err)) {
 		fprintf(stderr, "fieldscope: %s\n", err.msg);
 		return 2;
 	}
 	if (!strcmp(cmd, "selftest")) {
 		int blink = 0;
-		if (fw_selftest(&cfg, stderr, &blink, &err)) {
+		if (fw_selftest(cfg, stderr, &blink, &err)) {
 			fprintf(stderr, "fieldscope: self-test failed (blink code %d): %s\n", blink, err.msg);
 			return 1;
 		}
@@ -145,7 +160,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fw_run_summary sum;
-	int rc = fw_run(&cfg, stderr, &sum, &err);
+	int rc = fw_run(cfg, stderr, &sum, &err);
 	if (sum.run_dir[0])
 		printf("run: %s\nstatus: %s\nfovs: %d\ncells: %d\nfovs_per_min: %.2f\ninference_share: %.3f\n",
 		       sum.run_dir, sum.status, sum.fovs_done, sum.cells_total, sum.fovs_per_min,

@@ -41,7 +41,7 @@ elif [ ! -f "$res/run-0002/COMPLETE" ]; then fail restart_numbering "no run-0002
 elif [ "$before" != "$after" ]; then fail restart_numbering "run-0001 changed"
 else pass restart_numbering; fi
 
-# ---- DPC: two steps per FOV combined as Octopi does -------------------------
+# ---- DPC: two 16-bit steps per FOV combined as Octopi does -------------------------
 mkdir -p "$WORK/dpcimg/dpc_left" "$WORK/dpcimg/dpc_right"
 $PYTHON - "$DEMO" "$WORK/dpcimg" <<'EOF'
 import os, sys
@@ -51,13 +51,14 @@ src, dst = sys.argv[1], sys.argv[2]
 for i, f in enumerate(sorted(os.listdir(src))[:2]):
     a = np.array(Image.open(os.path.join(src, f)).convert("L")).astype(np.float64)
     g = np.gradient(a, axis=1)
-    left = np.clip(100 + a * 0.4 + g, 0, 255).astype(np.uint8)
-    right = np.clip(100 + a * 0.4 - g, 0, 255).astype(np.uint8)
-    Image.fromarray(left).save(f"{dst}/dpc_left/{i:03d}.png")
-    Image.fromarray(right).save(f"{dst}/dpc_right/{i:03d}.png")
+    # 16-bit frames, as a 12-bit sensor scaled to 16 bits delivers them
+    left = (np.clip(100 + a * 0.4 + g, 0, 255) * 257).astype(np.uint16)
+    right = (np.clip(100 + a * 0.4 - g, 0, 255) * 257).astype(np.uint16)
+    Image.fromarray(left, mode="I;16").save(f"{dst}/dpc_left/{i:03d}.png")
+    Image.fromarray(right, mode="I;16").save(f"{dst}/dpc_right/{i:03d}.png")
 EOF
 dboard="$WORK/dpc-board.conf"
-sed -e "s|^device = .*|device = $WORK/dpcimg|" "$FS_TOP/board/sim-dpc.conf" >"$dboard"
+sed -e "s|^device = .*|device = $WORK/dpcimg|" -e "s|^depth = 8|depth = 16|" "$FS_TOP/board/sim-dpc.conf" >"$dboard"
 dconf=$(make_conf dpc "$dboard" "$THRESH_MODEL" acquisition.max_fovs=2)
 "$REL" run --config "$dconf" >/dev/null 2>"$WORK/dpc.err"; rc=$?
 fov="$WORK/dpc/results/run-0001/fov-00001"
@@ -67,6 +68,7 @@ import sys
 import numpy as np
 from PIL import Image
 d = sys.argv[1]
+assert open(d + "/raw_dpc_left.png", "rb").read()[24] == 16, "raw frames must stay 16-bit"
 l = np.array(Image.open(d + "/raw_dpc_left.png")).astype(np.float64)
 r = np.array(Image.open(d + "/raw_dpc_right.png")).astype(np.float64)
 s = l + r

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- key tables ---------------------------------------------------------- */
 
@@ -68,6 +69,8 @@ static const key_def config_keys[] = {
 	 "4 or 8: pixel neighbourhood for connected components"},
 	{"segmentation", "focus_min", K_DOUBLE, CF(focus_min), 0.0, 1e9, NULL, "20",
 	 "variance of the Laplacian below which a FOV is flagged blurred"},
+	{"segmentation", "inference_threads", K_INT, CF(inference_threads), 0, 16, NULL, "0",
+	 "CPU threads running tiles in parallel, each with its own arena (0 = CPUs, at most 4)"},
 	{"supervision", "inference_deadline_ms", K_INT, CF(inference_deadline_ms), 10, 600000, NULL, "10000",
 	 "an accelerator invoke running longer is abandoned"},
 	{"supervision", "inference_retries", K_INT, CF(inference_retries), 0, 100, NULL, "2",
@@ -782,4 +785,12 @@ const char *fw_trigger_name(fw_trigger t)
 	case FW_TRIGGER_BUTTON: return "button";
 	}
 	return "?";
+}
+
+int fw_config_cpu_threads(const fw_config *cfg)
+{
+	if (cfg->inference_threads > 0)
+		return cfg->inference_threads;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 4 ? 4 : (int)n;
 }

@@ -77,6 +77,7 @@ typedef struct fw_config {
 	int grow_px;                     /* per-cell dilation after labelling */
 	int connectivity;                /* 4 or 8 */
 	double focus_min;                /* below: the FOV is flagged blurred */
+	int inference_threads;           /* CPU contexts running tiles in parallel; 0 = auto */
 
 	int inference_deadline_ms;       /* accelerator invoke deadline */
 	int inference_retries;           /* resets+retries before CPU fallback */
@@ -104,6 +105,9 @@ int fw_config_parse(const char *text, const char *name, const char *base_dir,
 int fw_board_load(const char *path, fw_board *board, fs_err *err);
 int fw_board_parse(const char *text, const char *name, const char *base_dir,
 		   fw_board *board, fs_err *err);
+
+/* inference_threads resolved: 0 becomes min(online CPUs, 4). */
+int fw_config_cpu_threads(const fw_config *cfg);
 
 /* Semantic checks after loading: models exist, steps name patterns, etc. */
 int fw_config_check(const fw_config *cfg, fs_err *err);

@@ -443,7 +443,8 @@ static int open_camera(run *r, int test_frame, fs_err *err)
 static int open_models(run *r, fs_err *err)
 {
 	const fw_config *cfg = r->cfg;
-	fw_engine_opts o = {.name = "cpu", .path = cfg->model_cpu, .expect_sha256 = cfg->model_cpu_sha256};
+	fw_engine_opts o = {.name = "cpu", .path = cfg->model_cpu, .expect_sha256 = cfg->model_cpu_sha256,
+			    .cpu_threads = fw_config_cpu_threads(cfg)};
 	int rc = fw_engine_open(&o, &r->cpu, err);
 	if (rc) {
 		add_check(r, "model", 0, "%s", err->msg);
@@ -451,8 +452,9 @@ static int open_models(run *r, fs_err *err)
 	}
 	int tw, th;
 	fw_engine_tile_size(r->cpu, &tw, &th);
-	add_check(r, "model", 1, "%s sha256 %s%s, tile %dx%d", cfg->model_cpu, fw_engine_sha256(r->cpu),
-		  cfg->model_cpu_sha256[0] ? " (matches)" : " (not pinned)", tw, th);
+	add_check(r, "model", 1, "%s sha256 %s%s, tile %dx%d, %d CPU thread(s)", cfg->model_cpu,
+		  fw_engine_sha256(r->cpu), cfg->model_cpu_sha256[0] ? " (matches)" : " (not pinned)", tw, th,
+		  fw_config_cpu_threads(cfg));
 
 	const char *acc = cfg->board.accelerator;
 	if (!strcmp(acc, "none")) {
@@ -1330,7 +1332,8 @@ int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir
 	if (rc)
 		return rc;
 	fw_engine_opts o = {.name = "cpu", .path = model ? model : cfg->model_cpu,
-			    .expect_sha256 = model ? NULL : cfg->model_cpu_sha256};
+			    .expect_sha256 = model ? NULL : cfg->model_cpu_sha256,
+			    .cpu_threads = fw_config_cpu_threads(cfg)};
 	rc = fw_engine_open(&o, &e, err);
 	if (rc)
 		goto out;

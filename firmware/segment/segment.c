@@ -4,10 +4,21 @@
 #include <math.h>
 #include <nettle/sha2.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define FW_MAX_POOL 15
+
+typedef struct seg_job seg_job;
+typedef struct pool_worker {
+	struct fw_engine *engine;
+	fsnn_context *ctx;   /* its own arena: contexts are per thread */
+	pthread_t thread;
+} pool_worker;
 
 struct fw_engine {
 	char name[32];
@@ -31,7 +42,22 @@ struct fw_engine {
 	int hang_from, hang_count, hangs_done;
 	void (*reset_hook)(void *);
 	void *reset_user;
+
+	/* Tile-parallel CPU inference: helper threads with their own
+	 * contexts, woken once per fw_segment call (pool_gen). */
+	seg_job *job;
+	int n_pool, pool_ready;
+	pool_worker pool[FW_MAX_POOL];
+	pthread_mutex_t pool_mu;
+	pthread_cond_t pool_cv;
+	unsigned long pool_gen;
+	int pool_busy, pool_quit;
+	seg_job *pool_job;
 };
+
+static void *pool_main(void *arg);
+static int job_new(fw_engine *e, fs_err *err);
+static void job_free(fw_engine *e);
 
 int fw_sha256_file(const char *path, char hex[65], fs_err *err)
 {
@@ -165,6 +191,31 @@ int fw_engine_open(const fw_engine_opts *o, fw_engine **out, fs_err *err)
 		rc = fs_err_set(err, -ENOMEM, "%s: cannot create context: %s", o->path, ferr.msg);
 		goto fail;
 	}
+	if ((rc = job_new(e, err)))
+		goto fail;
+	/* Helpers only for plain CPU engines; an accelerator engine keeps its
+	 * single supervised worker. */
+	int helpers = o->threaded ? 0 : o->cpu_threads - 1;
+	helpers = helpers < 0 ? 0 : helpers > FW_MAX_POOL ? FW_MAX_POOL : helpers;
+	pthread_mutex_init(&e->pool_mu, NULL);
+	pthread_cond_init(&e->pool_cv, NULL);
+	e->pool_ready = 1;
+	for (int i = 0; i < helpers; i++) {
+		pool_worker *w = &e->pool[i];
+		w->engine = e;
+		if (fsnn_context_new(e->model, &w->ctx, &ferr) != FSNN_OK) {
+			rc = fs_err_set(err, -ENOMEM, "%s: cannot create inference context %d of %d: %s", o->path, i + 2,
+					helpers + 1, ferr.msg);
+			goto fail;
+		}
+		if (pthread_create(&w->thread, NULL, pool_main, w)) {
+			fsnn_context_free(w->ctx);
+			w->ctx = NULL;
+			rc = fs_err_set(err, -EAGAIN, "%s: cannot start inference thread %d", o->path, i + 2);
+			goto fail;
+		}
+		e->n_pool++;
+	}
 	e->threaded = o->threaded;
 	e->hang_from = o->sim_hang_from;
 	e->hang_count = o->sim_hang_count;
@@ -211,6 +262,19 @@ void fw_engine_close(fw_engine *e)
 		pthread_cond_destroy(&e->cv);
 		pthread_mutex_destroy(&e->mu);
 	}
+	if (e->pool_ready) {
+		pthread_mutex_lock(&e->pool_mu);
+		e->pool_quit = 1;
+		pthread_cond_broadcast(&e->pool_cv);
+		pthread_mutex_unlock(&e->pool_mu);
+		for (int i = 0; i < e->n_pool; i++) {
+			pthread_join(e->pool[i].thread, NULL);
+			fsnn_context_free(e->pool[i].ctx);
+		}
+		pthread_cond_destroy(&e->pool_cv);
+		pthread_mutex_destroy(&e->pool_mu);
+	}
+	job_free(e);
 	fsnn_context_free(e->ctx);
 	fsnn_model_free(e->model);
 	free(e);
@@ -369,6 +433,142 @@ static fw_output_kind resolve_kind(const fw_engine *e, fw_output_kind k)
 
 #define MAX_TILES 512
 
+/* One fw_segment call: the tile grid, lookups and where results go. Tiles
+ * are taken by index from `next`; each writes only its own core region of
+ * the mask, so workers never touch the same bytes. */
+typedef struct seg_job {
+	const fs_image *g;
+	const fw_seg_opts *o;
+	uint8_t *mask;
+	int nx, ny;
+	int ox[MAX_TILES], cx0[MAX_TILES], cx1[MAX_TILES];
+	int oy[MAX_TILES], cy0[MAX_TILES], cy1[MAX_TILES];
+	uint8_t in_lut[256], in_zero, fg_lut[256];
+	fw_output_kind kind;
+	double logit_thr;
+	atomic_int next;
+	atomic_int failed;
+	pthread_mutex_t mu;  /* guards err, tiles */
+	int rc, tiles;
+	fs_err err;
+} seg_job;
+
+/* Fills ctx's input with tile t, invokes, keeps the tile's core. */
+static int run_tile(fw_engine *e, fsnn_context *ctx, seg_job *j, int t, fs_err *err)
+{
+	const fs_image *g = j->g;
+	int tx = t % j->nx, ty = t / j->nx;
+	void *in = fsnn_context_input(ctx, 0);
+	const void *outp = fsnn_context_output(ctx, 0);
+	int tw = e->tile_w, th = e->tile_h, C = e->in_c, OC = e->out_c;
+	for (int y = 0; y < th; y++) {
+		int sy = j->oy[ty] + y;
+		for (int x = 0; x < tw; x++) {
+			int sx = j->ox[tx] + x;
+			int inside = sy < g->height && sx < g->width;
+			unsigned v = inside ? g->data[(size_t)sy * g->stride + (size_t)sx] : 0;
+			size_t k = ((size_t)y * (size_t)tw + (size_t)x) * (size_t)C;
+			for (int c = 0; c < C; c++) {
+				if (e->in.type == FSNN_FLOAT32)
+					((float *)in)[k + (size_t)c] = (float)v;
+				else
+					((uint8_t *)in)[k + (size_t)c] = inside ? j->in_lut[v] : j->in_zero;
+			}
+		}
+	}
+	int rc;
+	if (ctx == e->ctx) {
+		rc = fw_engine_invoke(e, j->o->deadline_ms, err);
+	} else {
+		fsnn_error ferr;
+		rc = fsnn_invoke(ctx, &ferr) == FSNN_OK ? 0 : fs_err_set(err, -EIO, "%s: invoke failed: %s", e->name, ferr.msg);
+	}
+	if (rc)
+		return rc;
+	for (int y = j->cy0[ty]; y < j->cy1[ty]; y++) {
+		int ly = y - j->oy[ty];
+		for (int x = j->cx0[tx]; x < j->cx1[tx]; x++) {
+			int lx = x - j->ox[tx];
+			size_t k = ((size_t)ly * (size_t)tw + (size_t)lx) * (size_t)OC;
+			uint8_t fg;
+			if (e->out.type == FSNN_FLOAT32) {
+				const float *f = (const float *)outp + k;
+				if (OC == 2 && j->kind == FW_OUTPUT_LOGIT)
+					fg = (double)f[1] - f[0] >= j->logit_thr;
+				else if (j->kind == FW_OUTPUT_LOGIT)
+					fg = f[0] >= j->logit_thr;
+				else
+					fg = f[OC - 1] >= j->o->threshold;
+			} else if (OC == 2 && j->kind == FW_OUTPUT_PROBABILITY) {
+				fg = j->fg_lut[((const uint8_t *)outp)[k + 1]];
+			} else if (OC == 2) {
+				const uint8_t *b = (const uint8_t *)outp + k;
+				int q0 = e->out.type == FSNN_INT8 ? (int8_t)b[0] : b[0];
+				int q1 = e->out.type == FSNN_INT8 ? (int8_t)b[1] : b[1];
+				/* Same scale for both channels: softmax's p1 >= thr
+				 * is x1 - x0 >= logit(thr). */
+				fg = (q1 - q0) * (double)e->out.scale[0] >= j->logit_thr;
+			} else {
+				fg = j->fg_lut[((const uint8_t *)outp)[k]];
+			}
+			j->mask[(size_t)y * (size_t)g->width + (size_t)x] = fg;
+		}
+	}
+	return 0;
+}
+
+/* Takes tiles until none are left or one failed. */
+static void work_tiles(fw_engine *e, fsnn_context *ctx, seg_job *j)
+{
+	int total = j->nx * j->ny, done = 0;
+	for (;;) {
+		if (atomic_load(&j->failed))
+			break;
+		int t = atomic_fetch_add(&j->next, 1);
+		if (t >= total)
+			break;
+		fs_err err;
+		int rc = run_tile(e, ctx, j, t, &err);
+		if (rc) {
+			pthread_mutex_lock(&j->mu);
+			if (!j->rc) {
+				j->rc = rc;
+				j->err = err;
+			}
+			pthread_mutex_unlock(&j->mu);
+			atomic_store(&j->failed, 1);
+			break;
+		}
+		done++;
+	}
+	pthread_mutex_lock(&j->mu);
+	j->tiles += done;
+	pthread_mutex_unlock(&j->mu);
+}
+
+static void *pool_main(void *arg)
+{
+	pool_worker *w = arg;
+	fw_engine *e = w->engine;
+	unsigned long seen = 0;
+	pthread_mutex_lock(&e->pool_mu);
+	for (;;) {
+		while (e->pool_gen == seen && !e->pool_quit)
+			pthread_cond_wait(&e->pool_cv, &e->pool_mu);
+		if (e->pool_quit)
+			break;
+		seen = e->pool_gen;
+		seg_job *j = e->pool_job;
+		pthread_mutex_unlock(&e->pool_mu);
+		work_tiles(e, w->ctx, j);
+		pthread_mutex_lock(&e->pool_mu);
+		if (--e->pool_busy == 0)
+			pthread_cond_broadcast(&e->pool_cv);
+	}
+	pthread_mutex_unlock(&e->pool_mu);
+	return NULL;
+}
+
 int fw_segment(fw_engine *e, const fs_image *g, const fw_seg_opts *o, uint8_t *mask, fw_seg_stats *st,
 	       fs_err *err)
 {
@@ -379,16 +579,18 @@ int fw_segment(fw_engine *e, const fs_image *g, const fw_seg_opts *o, uint8_t *m
 	memset(st, 0, sizeof *st);
 	if (!g || g->channels != 1 || g->depth != 8)
 		return fs_err_set(err, -EINVAL, "segment: expected an 8-bit grey image");
-	int ox[MAX_TILES], cx0[MAX_TILES], cx1[MAX_TILES], oy[MAX_TILES], cy0[MAX_TILES], cy1[MAX_TILES];
-	int nx = fw_tile_axis(g->width, e->tile_w, o->overlap, ox, cx0, cx1, MAX_TILES);
-	int ny = fw_tile_axis(g->height, e->tile_h, o->overlap, oy, cy0, cy1, MAX_TILES);
-	if (cx1[nx - 1] != g->width || cy1[ny - 1] != g->height)
+	seg_job *j = e->job;   /* allocated with the engine: nothing per call */
+	j->g = g;
+	j->o = o;
+	j->mask = mask;
+	j->nx = fw_tile_axis(g->width, e->tile_w, o->overlap, j->ox, j->cx0, j->cx1, MAX_TILES);
+	j->ny = fw_tile_axis(g->height, e->tile_h, o->overlap, j->oy, j->cy0, j->cy1, MAX_TILES);
+	if (j->cx1[j->nx - 1] != g->width || j->cy1[j->ny - 1] != g->height)
 		return fs_err_set(err, -E2BIG, "segment: %dx%d image needs more than %d tiles per axis of %dx%d",
 				  g->width, g->height, MAX_TILES, e->tile_w, e->tile_h);
 
 	/* Input lookup: pixel value (raw 0..255, as the models expect) to the
 	 * input tensor's representation; in_zero is real 0 for padding. */
-	uint8_t in_lut[256], in_zero = 0;
 	float in_scale = e->in.num_quant ? e->in.scale[0] : 1.0f;
 	int in_zp = e->in.num_quant ? e->in.zero_point[0] : 0;
 	int qmin = e->in.type == FSNN_INT8 ? -128 : 0, qmax = qmin + 255;
@@ -397,74 +599,63 @@ int fw_segment(fw_engine *e, const fs_image *g, const fw_seg_opts *o, uint8_t *m
 		long q = lround(v / in_scale) + in_zp;
 		q = q < qmin ? qmin : q > qmax ? qmax : q;
 		if (i == 256)
-			in_zero = (uint8_t)q;
+			j->in_zero = (uint8_t)q;
 		else
-			in_lut[i] = (uint8_t)q;
+			j->in_lut[i] = (uint8_t)q;
 	}
-	fw_output_kind kind = resolve_kind(e, o->kind);
-	uint8_t fg_lut[256];
-	build_fg_lut(e, o, kind, fg_lut);
-	double logit_thr = o->threshold <= 0 ? -INFINITY : o->threshold >= 1 ? INFINITY
-					     : log(o->threshold / (1 - o->threshold));
+	j->kind = resolve_kind(e, o->kind);
+	build_fg_lut(e, o, j->kind, j->fg_lut);
+	j->logit_thr = o->threshold <= 0 ? -INFINITY : o->threshold >= 1 ? INFINITY
+					 : log(o->threshold / (1 - o->threshold));
+	atomic_store(&j->next, 0);
+	atomic_store(&j->failed, 0);
+	j->rc = 0;
+	j->tiles = 0;
 
-	void *in = fsnn_context_input(e->ctx, 0);
-	const void *outp = fsnn_context_output(e->ctx, 0);
-	int tw = e->tile_w, th = e->tile_h, C = e->in_c, OC = e->out_c;
-	for (int ty = 0; ty < ny; ty++)
-		for (int tx = 0; tx < nx; tx++) {
-			/* Fill the tile. */
-			for (int y = 0; y < th; y++) {
-				int sy = oy[ty] + y;
-				for (int x = 0; x < tw; x++) {
-					int sx = ox[tx] + x;
-					int inside = sy < g->height && sx < g->width;
-					unsigned v = inside ? g->data[(size_t)sy * g->stride + (size_t)sx] : 0;
-					size_t k = ((size_t)y * (size_t)tw + (size_t)x) * (size_t)C;
-					for (int c = 0; c < C; c++) {
-						if (e->in.type == FSNN_FLOAT32)
-							((float *)in)[k + (size_t)c] = (float)v;
-						else
-							((uint8_t *)in)[k + (size_t)c] = inside ? in_lut[v] : in_zero;
-					}
-				}
-			}
-			double ti = now_ms();
-			int rc = fw_engine_invoke(e, o->deadline_ms, err);
-			st->infer_ms += now_ms() - ti;
-			if (rc)
-				return rc;
-			st->tiles++;
-			/* Keep the tile's core. */
-			for (int y = cy0[ty]; y < cy1[ty]; y++) {
-				int ly = y - oy[ty];
-				for (int x = cx0[tx]; x < cx1[tx]; x++) {
-					int lx = x - ox[tx];
-					size_t k = ((size_t)ly * (size_t)tw + (size_t)lx) * (size_t)OC;
-					uint8_t fg;
-					if (e->out.type == FSNN_FLOAT32) {
-						const float *f = (const float *)outp + k;
-						if (OC == 2 && kind == FW_OUTPUT_LOGIT)
-							fg = (double)f[1] - f[0] >= logit_thr;
-						else if (kind == FW_OUTPUT_LOGIT)
-							fg = f[0] >= logit_thr;
-						else
-							fg = f[OC - 1] >= o->threshold;
-					} else if (OC == 2 && kind == FW_OUTPUT_PROBABILITY) {
-						fg = fg_lut[((const uint8_t *)outp)[k + 1]];
-					} else if (OC == 2) {
-						const uint8_t *b = (const uint8_t *)outp + k;
-						int q0 = e->out.type == FSNN_INT8 ? (int8_t)b[0] : b[0];
-						int q1 = e->out.type == FSNN_INT8 ? (int8_t)b[1] : b[1];
-						/* Same scale for both channels: softmax's p1 >= thr
-						 * is x1 - x0 >= logit(thr). */
-						fg = (q1 - q0) * (double)e->out.scale[0] >= logit_thr;
-					} else {
-						fg = fg_lut[((const uint8_t *)outp)[k]];
-					}
-					mask[(size_t)y * (size_t)g->width + (size_t)x] = fg;
-				}
-			}
-		}
+	double ti = now_ms();
+	int helpers = e->n_pool < j->nx * j->ny - 1 ? e->n_pool : j->nx * j->ny - 1;
+	if (helpers > 0) {
+		pthread_mutex_lock(&e->pool_mu);
+		e->pool_job = j;
+		e->pool_busy = e->n_pool;
+		e->pool_gen++;
+		pthread_cond_broadcast(&e->pool_cv);
+		pthread_mutex_unlock(&e->pool_mu);
+	}
+	work_tiles(e, e->ctx, j);
+	if (helpers > 0) {
+		pthread_mutex_lock(&e->pool_mu);
+		while (e->pool_busy > 0)
+			pthread_cond_wait(&e->pool_cv, &e->pool_mu);
+		pthread_mutex_unlock(&e->pool_mu);
+	}
+	/* Wall time of the tile work: with several contexts this is what
+	 * inference costs the pipeline. */
+	st->infer_ms = now_ms() - ti;
+	st->tiles = j->tiles;
+	if (j->rc) {
+		if (err)
+			*err = j->err;
+		return j->rc;
+	}
 	st->total_ms = now_ms() - t0;
 	return 0;
+}
+
+static int job_new(fw_engine *e, fs_err *err)
+{
+	e->job = calloc(1, sizeof *e->job);
+	if (!e->job)
+		return fs_err_set(err, -ENOMEM, "%s: out of memory for the tile plan", e->name);
+	pthread_mutex_init(&e->job->mu, NULL);
+	return 0;
+}
+
+static void job_free(fw_engine *e)
+{
+	if (!e->job)
+		return;
+	pthread_mutex_destroy(&e->job->mu);
+	free(e->job);
+	e->job = NULL;
 }

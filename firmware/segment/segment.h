@@ -31,6 +31,8 @@ typedef struct fw_engine_opts {
 	const fsnn_backend *const *backends; /* delegates (may be NULL) */
 	int num_backends;
 	int threaded;                        /* invoke in a worker with a deadline */
+	int cpu_threads;                     /* !threaded: tiles run on this many
+	                                        contexts in parallel (<= 1: one) */
 	/* Called by fw_engine_reset to unblock a hung backend (may be NULL). */
 	void (*reset_hook)(void *user);
 	void *reset_user;

@@ -146,6 +146,29 @@ static void test_stitch(check_state *cs)
 	fw_engine_close(small);
 	check_end(cs);
 
+	check_begin(cs, "stitch_parallel_tiles_equal_serial");
+	{
+		fw_engine_opts po = {.name = "cpu", .path = model_path("blur_32x48.tflite"), .cpu_threads = 3};
+		fw_engine *par = NULL;
+		CHECK(cs, fw_engine_open(&po, &par, &e) == 0, "3 contexts: %s", e.msg);
+		big = open_model("blur_97x150.tflite", 0, 0, 0, &e);
+		if (par && big) {
+			fw_seg_opts o = {4, 0.5, FW_OUTPUT_AUTO, 0};
+			fw_seg_stats st;
+			size_t first = 0;
+			fw_segment(big, &im, &o, whole, &st, &e);
+			for (int rep = 0; rep < 3; rep++) {
+				memset(tiled, 7, (size_t)W * H);
+				CHECK(cs, fw_segment(par, &im, &o, tiled, &st, &e) == 0 && st.tiles > 4, "%s", e.msg);
+				CHECK(cs, masks_equal(whole, tiled, (size_t)W * H, &first), "parallel differs at (%zu,%zu)",
+				      first % W, first / W);
+			}
+		}
+		fw_engine_close(par);
+		fw_engine_close(big);
+	}
+	check_end(cs);
+
 	check_begin(cs, "stitch_image_smaller_than_tile");
 	fs_image tiny;
 	make_image(&tiny, 20, 11);

@@ -75,8 +75,9 @@ static fsnn_status leaky_relu_prepare(nn_prepare_ctx *ctx, nn_node *node)
 	nn_qmul al = nn_quantize_multiplier((double)(in->scale[0] * d->alpha / out->scale[0]));
 	for (int32_t q = qmin; q <= qmax; q++) {
 		int32_t x = q - in_zp;
-		int32_t v = out_zp + nn_mul_by_qmul(x, x >= 0 ? id : al);
-		d->lut[(uint8_t)q] = (uint8_t)nn_clamp_i32(v, qmin, qmax);
+		/* 64-bit sum: extreme scale ratios make the product near INT32_MAX. */
+		int64_t v = (int64_t)out_zp + nn_mul_by_qmul(x, x >= 0 ? id : al);
+		d->lut[(uint8_t)q] = (uint8_t)(v < qmin ? qmin : (v > qmax ? qmax : v));
 	}
 	return FSNN_OK;
 }

@@ -59,7 +59,8 @@ static fsnn_status relu_family_prepare(nn_prepare_ctx *ctx, nn_node *node, float
 	/* The multiplier is computed from a float32 quotient, as TFLite does. */
 	nn_qmul m = nn_quantize_multiplier((double)(in->scale[0] / out_s));
 	for (int32_t q = qmin; q <= qmax; q++) {
-		int32_t v = out_zp + nn_mul_by_qmul(q - in_zp, m);
+		/* 64-bit sum: extreme scale ratios make the product near INT32_MAX. */
+		int64_t v = (int64_t)out_zp + nn_mul_by_qmul(q - in_zp, m);
 		v = v < act_min ? act_min : v;
 		v = v > act_max ? act_max : v;
 		d->lut[(uint8_t)q] = (uint8_t)v;

@@ -5,7 +5,8 @@
 # on aarch64, so any integer/float difference between the two targets shows
 # up here as a FAIL.
 #
-# Cases: arm64_build, then each test case as arm64_<its name>.
+# Cases: arm64_build, then every case of every arm64 test program and of the
+# end-to-end scripts that drive the arm64 programs, as arm64_<its name>.
 # Needs crossbuild-essential-arm64, qemu-user-static and the arm64 -dev
 # libraries (tools/cross/deps-arm64.sh installs them when run as root);
 # without them it prints SKIP. FS_SKIP_ARM64=1 skips it on purpose.
@@ -84,25 +85,54 @@ for f in "$cb"/bin/*; do
   printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$qemu" "$f" >"$qbin/${f##*/}"
   chmod +x "$qbin/${f##*/}"
 done
+# The arm64 build is release only (the sanitizer runs are the x86 ones), so
+# FS_BIN and FS_REL_BIN both name it.
 export FS_TOP="$top" FS_BIN="$qbin" FS_REL_BIN="$qbin"
 
-t0=$SECONDS
 failed=0
-for t in "$cb"/tests/*/test_*; do
-  [ -x "$t" ] || continue
-  name=${t#"$cb/tests/"}
+# run NAME TIMEOUT COMMAND...: its cases with arm64_ prefixed, same protocol
+# as tests/run.sh (a non-zero exit without a FAIL line is one failure).
+run() {
+  local name=$1 limit=$2; shift 2
+  local out rc
   out=$(mktemp /tmp/fieldscope-arm64-run.XXXXXX)
-  timeout 300 "$qemu" "$t" >"$out" 2>&1
+  timeout "$limit" "$@" >"$out" 2>&1
   rc=$?
-  # Same protocol as tests/run.sh, with every case name prefixed.
   sed -E 's/^(PASS|FAIL|SKIP) /\1 arm64_/' "$out"
   if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
-    echo "FAIL arm64_$name: exited with status $rc under qemu-aarch64 without reporting a failure; last lines:"
+    local why="exited with status $rc"
+    [ $rc -eq 124 ] && why="timed out after ${limit}s"
+    echo "FAIL arm64_$name: $why under qemu-aarch64 without reporting a failure; last lines:"
     tail -n 10 "$out" | sed 's/^/    /'
   fi
   [ $rc -ne 0 ] && failed=1
   rm -f "$out"
+}
+
+t0=$SECONDS
+# Every test program of the arm64 build: engine (op vectors, golden models,
+# hostile reader, graph), drivers, image I/O and the firmware's unit tests.
+for t in "$cb"/tests/*/test_*; do
+  [ -x "$t" ] && run "${t#"$cb/tests/"}" 300 "$qemu" "$t"
+done
+t_prog=$((SECONDS - t0))
+# End-to-end scripts that drive the arm64 fieldscope/fsnn programs (through
+# the wrappers): the firmware loop, systemd notify, Edge TPU model info.
+# With FS_ARM64_HEAVY=1 also: the fault script, whose kill -9 case expects
+# most of 50 kills at 20..700 ms to land after start-up (calibrated for
+# native speed; under qemu start-up is slower, so that count varies), and the
+# default RBC model on two real 1024x1024 tiles (~65 s each under qemu).
+# rbc_e2e (9 such tiles per image) is left out.
+scripts=(nn/edgetpu_info.test.sh firmware/loop.test.sh firmware/sdnotify.test.py)
+[ "${FS_ARM64_HEAVY:-0}" = 1 ] && scripts+=(firmware/faults.test.sh tools/default_model_vectors.test.py)
+for s in "${scripts[@]}"; do
+  f="$top/tests/$s"
+  [ -f "$f" ] || continue
+  case "$f" in
+    *.py) run "$s" 400 /usr/bin/python3 "$f" ;;
+    *)    run "$s" 300 bash "$f" ;;
+  esac
 done
 t_run=$((SECONDS - t0))
-echo "# arm64 timings: deps ${t_deps}s, cross build ${t_build}s, tests under qemu ${t_run}s"
+echo "# arm64 timings: deps ${t_deps}s, cross build ${t_build}s, test programs ${t_prog}s, scripts $((t_run - t_prog))s under qemu-aarch64"
 exit $failed

@@ -25,7 +25,7 @@ esac
 t_start=$SECONDS
 if ! "$deps" --check >/dev/null 2>&1; then
   if [ "$(id -u)" -ne 0 ]; then
-    skip "cross toolchain or qemu-user missing and not root; install with: $("$deps" 2>&1 | tail -1 | sed 's/^ *//')"
+    skip "cross toolchain or qemu-user missing and not root; install with: $("$deps" 2>/dev/null | tail -1 | sed 's/^ *//')"
   fi
   "$deps" || skip "installing the arm64 cross toolchain failed (see above)"
 fi

@@ -21,11 +21,11 @@ done
 [ "${1:-}" = --check ] && { echo "deps-arm64: missing: ${missing[*]}"; exit 1; }
 
 has_arm64=0
-dpkg --print-foreign-architectures | grep -qx arm64 && has_arm64=1
+dpkg --print-foreign-architectures 2>/dev/null | grep -qx arm64 && has_arm64=1
 if [ "$(id -u)" -ne 0 ]; then
   echo "deps-arm64: missing Debian packages; run as root:"
-  [ $has_arm64 -eq 1 ] || echo "  sudo dpkg --add-architecture arm64"
-  echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
+  add=""; [ $has_arm64 -eq 1 ] || add="sudo dpkg --add-architecture arm64 && "
+  echo "  ${add}sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
   exit 1
 fi
 log=/tmp/fieldscope-deps-arm64.log

@@ -175,7 +175,7 @@ typedef struct run {
 	char started[32], ended[32];
 
 	atomic_int stop;         /* no new FOVs */
-	atomic_int abandon;      /* drop FOVs not yet started */
+	atomic_int abandon;      /* drop FOVs not finished (also cancels tiles) */
 	atomic_int threads_done;
 	pthread_mutex_t mu;      /* guards the status fields below */
 	char status[600];
@@ -866,6 +866,7 @@ static int infer_fov(run *r, slot *s, fs_err *err)
 		.threshold = cfg->threshold,
 		.kind = output_kind(cfg->model_output),
 		.deadline_ms = cfg->inference_deadline_ms,
+		.cancel = &r->abandon,
 	};
 	int resets = 0;
 	char last_err[FS_ERR_MSG_MAX] = "";
@@ -890,7 +891,7 @@ static int infer_fov(run *r, slot *s, fs_err *err)
 			r->consecutive_failures = 0;
 			return 0;
 		}
-		if (e == r->cpu)
+		if (e == r->cpu || rc == -ECANCELED)
 			return rc;
 		snprintf(last_err, sizeof last_err, "%s", err->msg);
 		r->consecutive_failures++;
@@ -929,6 +930,12 @@ static void *infer_main(void *arg)
 		}
 		fs_err err;
 		int rc = infer_fov(r, s, &err);
+		if (rc == -ECANCELED) {
+			logf_(r->log, "FOV %d abandoned: stopping", s->fov);
+			s->abandoned = 1;
+			q_push(&r->writeq, idx);
+			continue;
+		}
 		if (rc) {
 			set_failure(r, FW_BLINK_MODEL, "FOV %d: inference failed: %s", s->fov, err.msg);
 			s->abandoned = 1;
@@ -1349,7 +1356,7 @@ int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir
 	    (rc = fs_image_alloc(&label16, img.width, img.height, 1, 16, err)) ||
 	    (rc = fs_image_alloc(&overlay, img.width, img.height, 3, 8, err)))
 		goto out;
-	fw_seg_opts so = {cfg->tile_overlap, cfg->threshold, output_kind(cfg->model_output), 0};
+	fw_seg_opts so = {cfg->tile_overlap, cfg->threshold, output_kind(cfg->model_output), 0, NULL};
 	fw_seg_stats st;
 	if ((rc = fw_segment(e, &img, &so, mask, &st, err)))
 		goto out;

@@ -528,7 +528,9 @@ static void work_tiles(fw_engine *e, fsnn_context *ctx, seg_job *j)
 		if (t >= total)
 			break;
 		fs_err err;
-		int rc = run_tile(e, ctx, j, t, &err);
+		int rc = j->o->cancel && atomic_load(j->o->cancel)
+				 ? fs_err_set(&err, -ECANCELED, "%s: segmentation abandoned on request", e->name)
+				 : run_tile(e, ctx, j, t, &err);
 		if (rc) {
 			pthread_mutex_lock(&j->mu);
 			if (!j->rc) {

@@ -16,6 +16,7 @@
 #ifndef FW_SEGMENT_H
 #define FW_SEGMENT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "err/fs_err.h"
@@ -72,6 +73,9 @@ typedef struct fw_seg_opts {
 	double threshold;     /* probability */
 	fw_output_kind kind;
 	int deadline_ms;      /* per invoke (threaded engines) */
+	/* When it becomes non-zero, no further tile starts and fw_segment
+	 * returns -ECANCELED (a stop request abandoning the FOV). May be NULL. */
+	const atomic_int *cancel;
 } fw_seg_opts;
 
 typedef struct fw_seg_stats {

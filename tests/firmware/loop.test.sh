@@ -249,6 +249,10 @@ pulses=$(sed -n 's/.*status LED lit \([0-9]*\) time.*/\1/p' "$WORK/blink.err")
 if [ $rc -eq 1 ] && [ "${pulses:-0}" -eq 3 ]; then pass blink_code_camera
 else fail blink_code_camera "exit $rc, status LED lit ${pulses:-?} times (want 3)"; fi
 
+# ---- the committed key reference matches the parser's table --------------------
+if "$REL" config-doc | cmp -s - "$FS_TOP/firmware/config/reference.conf"; then pass config_reference_up_to_date
+else fail config_reference_up_to_date "regenerate: fieldscope config-doc > firmware/config/reference.conf"; fi
+
 # ---- every run above, on every exit path, let go of the LEDs dark ------------
 runs=$(cat "$WORK"/*.err | grep -c "sim LEDs at exit")
 lit=$(cat "$WORK"/*.err | grep "sim LEDs at exit" | grep "=1" | head -1)

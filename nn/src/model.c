@@ -238,6 +238,29 @@ static bool node_types_storable(const fsnn_model *m, const nn_node *node)
 	return true;
 }
 
+/* Dynamic-range ("hybrid") quantisation: float activations, 8-bit
+ * constant weights. LiteRT quantises the activations on the fly; fsnn
+ * runs full-integer or float models only, so such an op gets a message
+ * that says what the file is rather than a bare type mismatch. */
+static fsnn_status check_hybrid(nn_prepare_ctx *pctx, const nn_node *node)
+{
+	const fsnn_model *m = pctx->model;
+	if (node->num_inputs < 2 || node->inputs[0] < 0 ||
+	    m->tensors[node->inputs[0]].type != FSNN_FLOAT32)
+		return FSNN_OK;
+	for (int i = 1; i < node->num_inputs; i++) {
+		const nn_tensor *w = node->inputs[i] < 0 ? NULL : &m->tensors[node->inputs[i]];
+		if (w != NULL && w->data != NULL && w->num_quant > 0 &&
+		    (w->type == FSNN_INT8 || w->type == FSNN_UINT8))
+			return nn_prep_fail(pctx, node, FSNN_E_UNSUPPORTED,
+					    "input 0 is FLOAT32 but constant input %d '%s' is %s: a "
+					    "dynamic-range (hybrid) quantised model; fsnn runs full-integer "
+					    "(int8/uint8 activations) or float32 models", i, w->name,
+					    fsnn_dtype_name(w->type));
+	}
+	return FSNN_OK;
+}
+
 static fsnn_status prepare_nodes(fsnn_model *m, fsnn_error *err)
 {
 	nn_prepare_ctx pctx = { .model = m, .err = err };
@@ -269,7 +292,9 @@ static fsnn_status prepare_nodes(fsnn_model *m, fsnn_error *err)
 		if (!node_types_storable(m, node))
 			continue;   /* inspect-only: check_types already said why */
 		node->kernel = k;
-		st = k->prepare != NULL ? k->prepare(&pctx, node) : FSNN_OK;
+		st = check_hybrid(&pctx, node);
+		if (st == FSNN_OK && k->prepare != NULL)
+			st = k->prepare(&pctx, node);
 		if (st != FSNN_OK) {
 			if (err != NULL && err->msg[0] == '\0')
 				nn_prep_fail(&pctx, node, st, "prepare failed: %s", fsnn_strerror(st));

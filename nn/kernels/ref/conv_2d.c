@@ -154,7 +154,9 @@ static void conv_q8(const conv_data *d, const conv_geom *g, const void *xv, cons
 		const size_t opix = (((size_t)b * g->oh + oy) * g->ow + ox) * g->cout;
 		for (int32_t oc = 0; oc < g->cout; oc++) {
 			const int32_t c0 = (oc / g->cout_per_group) * g->wcin;
-			int32_t acc = d->bias[oc];
+			/* uint32: int32 wrap-around (as XNNPACK's adds) instead of
+			 * undefined overflow on hostile biases or weights. */
+			uint32_t acc = (uint32_t)d->bias[oc];
 			for (int32_t ky = 0; ky < g->kh; ky++) {
 				const int32_t iy = iy0 + ky * d->dil_h;
 				if (iy < 0 || iy >= g->ih)
@@ -169,17 +171,17 @@ static void conv_q8(const conv_data *d, const conv_geom *g, const void *xv, cons
 						const uint8_t *x = (const uint8_t *)xv + xo;
 						const uint8_t *w = (const uint8_t *)wv + wo;
 						for (int32_t ci = 0; ci < g->wcin; ci++)
-							acc += ((int32_t)x[ci] - d->in_zp) *
-							       ((int32_t)w[ci] - d->w_zp);
+							acc += (uint32_t)(((int32_t)x[ci] - d->in_zp) *
+									  ((int32_t)w[ci] - d->w_zp));
 					} else {
 						const int8_t *x = (const int8_t *)xv + xo;
 						const int8_t *w = (const int8_t *)wv + wo;
 						for (int32_t ci = 0; ci < g->wcin; ci++)
-							acc += ((int32_t)x[ci] - d->in_zp) * (int32_t)w[ci];
+							acc += (uint32_t)(((int32_t)x[ci] - d->in_zp) * (int32_t)w[ci]);
 					}
 				}
 			}
-			int32_t v = nn_ku_requant_apply(&d->rq, oc, acc);
+			int32_t v = nn_ku_requant_apply(&d->rq, oc, (int32_t)acc);
 			if (u8)
 				((uint8_t *)yv)[opix + oc] = (uint8_t)v;
 			else

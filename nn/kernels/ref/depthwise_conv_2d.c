@@ -138,9 +138,11 @@ typedef struct dw_geom {
 } dw_geom;
 
 /* Loops: output pixel, filter tap, then channels innermost, so both the
- * input and the filter are read contiguously. acc holds one output pixel. */
+ * input and the filter are read contiguously. acc holds one output pixel,
+ * as uint32: int32 wrap-around (as XNNPACK's adds) instead of undefined
+ * overflow on hostile biases or weights. */
 static void dw_q8(const dw_data *d, const dw_geom *g, const void *xv, const void *wv, void *yv,
-		  int32_t *acc)
+		  uint32_t *acc)
 {
 	const bool u8 = d->type == FSNN_UINT8;
 	for (int32_t b = 0; b < g->n; b++)
@@ -162,17 +164,17 @@ static void dw_q8(const dw_data *d, const dw_geom *g, const void *xv, const void
 				for (int32_t oc = 0; oc < g->cout; oc++) {
 					const int32_t ic = oc / d->mult;
 					if (u8)
-						acc[oc] += ((int32_t)((const uint8_t *)xv)[xo + ic] - d->in_zp) *
-							   ((int32_t)((const uint8_t *)wv)[wo + oc] - d->w_zp);
+						acc[oc] += (uint32_t)(((int32_t)((const uint8_t *)xv)[xo + ic] - d->in_zp) *
+								      ((int32_t)((const uint8_t *)wv)[wo + oc] - d->w_zp));
 					else
-						acc[oc] += ((int32_t)((const int8_t *)xv)[xo + ic] - d->in_zp) *
-							   (int32_t)((const int8_t *)wv)[wo + oc];
+						acc[oc] += (uint32_t)(((int32_t)((const int8_t *)xv)[xo + ic] - d->in_zp) *
+								      (int32_t)((const int8_t *)wv)[wo + oc]);
 				}
 			}
 		}
 		const size_t opix = (((size_t)b * g->oh + oy) * g->ow + ox) * g->cout;
 		for (int32_t oc = 0; oc < g->cout; oc++) {
-			int32_t v = nn_ku_requant_apply(&d->rq, oc, acc[oc]);
+			int32_t v = nn_ku_requant_apply(&d->rq, oc, (int32_t)acc[oc]);
 			if (u8)
 				((uint8_t *)yv)[opix + oc] = (uint8_t)v;
 			else

@@ -147,16 +147,18 @@ static fsnn_status fc_eval(const nn_eval_ctx *ec, const nn_node *node)
 				((float *)yv)[yo] = acc;
 			} else if (d->type == FSNN_UINT8) {
 				const uint8_t *x = (const uint8_t *)xv + xo, *w = (const uint8_t *)wv + wo;
-				int32_t acc = d->bias[j];
+				/* uint32: int32 wrap-around (as XNNPACK's adds) instead
+				 * of undefined overflow on hostile biases or weights. */
+				uint32_t acc = (uint32_t)d->bias[j];
 				for (int32_t i = 0; i < d->k; i++)
-					acc += ((int32_t)x[i] - d->in_zp) * ((int32_t)w[i] - d->w_zp);
-				((uint8_t *)yv)[yo] = (uint8_t)nn_ku_requant_apply(&d->rq, j, acc);
+					acc += (uint32_t)(((int32_t)x[i] - d->in_zp) * ((int32_t)w[i] - d->w_zp));
+				((uint8_t *)yv)[yo] = (uint8_t)nn_ku_requant_apply(&d->rq, j, (int32_t)acc);
 			} else {
 				const int8_t *x = (const int8_t *)xv + xo, *w = (const int8_t *)wv + wo;
-				int32_t acc = d->bias[j];
+				uint32_t acc = (uint32_t)d->bias[j];
 				for (int32_t i = 0; i < d->k; i++)
-					acc += ((int32_t)x[i] - d->in_zp) * (int32_t)w[i];
-				((int8_t *)yv)[yo] = (int8_t)nn_ku_requant_apply(&d->rq, j, acc);
+					acc += (uint32_t)(((int32_t)x[i] - d->in_zp) * (int32_t)w[i]);
+				((int8_t *)yv)[yo] = (int8_t)nn_ku_requant_apply(&d->rq, j, (int32_t)acc);
 			}
 		}
 	return FSNN_OK;

@@ -160,17 +160,19 @@ static fsnn_status tconv_eval(const nn_eval_ctx *ec, const nn_node *node)
 							s += ((const float *)xv)[xo + ci] * ((const float *)wv)[wo + ci];
 						facc[yo + oc] += s;
 					} else if (u8) {
-						int32_t s = 0;
+						uint32_t s = 0;
 						for (int32_t ci = 0; ci < cin; ci++)
-							s += ((int32_t)((const uint8_t *)xv)[xo + ci] - d->in_zp) *
-							     ((int32_t)((const uint8_t *)wv)[wo + ci] - d->w_zp);
-						acc[yo + oc] += s;
+							s += (uint32_t)(((int32_t)((const uint8_t *)xv)[xo + ci] - d->in_zp) *
+									((int32_t)((const uint8_t *)wv)[wo + ci] - d->w_zp));
+						acc[yo + oc] = (int32_t)((uint32_t)acc[yo + oc] + s);
 					} else {
-						int32_t s = 0;
+						uint32_t s = 0;
 						for (int32_t ci = 0; ci < cin; ci++)
-							s += ((int32_t)((const int8_t *)xv)[xo + ci] - d->in_zp) *
-							     (int32_t)((const int8_t *)wv)[wo + ci];
-						acc[yo + oc] += s;
+							s += (uint32_t)(((int32_t)((const int8_t *)xv)[xo + ci] - d->in_zp) *
+									(int32_t)((const int8_t *)wv)[wo + ci]);
+						/* int32 wrap-around (as XNNPACK's adds) instead of
+						 * undefined overflow on hostile biases or weights. */
+						acc[yo + oc] = (int32_t)((uint32_t)acc[yo + oc] + s);
 					}
 				}
 			}

@@ -108,6 +108,53 @@ def minimum_maximum():
     return mb
 
 
+def accumulator_wrap():
+    """CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and TRANSPOSE_CONV whose
+    biases sit next to the int32 limits, so the accumulators overflow: the
+    oracle wraps around (two's complement adds), and fsnn must too, without
+    undefined behaviour (a mutated real model found this under UBSan)."""
+    from tflite_writer import SAME
+    mb = ModelBuilder(description="fieldscope robust: int32 accumulator wrap-around")
+    x = mb.add_tensor("x", INT8, [1, 4, 4, 8], scale=0.05, zero_point=-128)
+    big = np.array([2**31 - 100, -2**31 + 50, 2**31 - 700000, -2**31 + 3000], np.int32)
+    bq = dict(scale=[0.0005] * 4, zero_point=[0] * 4)
+    wq = dict(scale=[0.01] * 4, zero_point=[0] * 4, quantized_dimension=0)
+    sign = np.array([1, -1, 1, -1], np.int8)
+    outs = []
+    w = mb.add_const("w_conv", (np.full((4, 3, 3, 8), 127) * sign[:, None, None, None]).astype(np.int8), **wq)
+    y = mb.add_tensor("conv", INT8, [1, 4, 4, 4], scale=0.5, zero_point=0)
+    mb.add_op("CONV_2D", [x, w, mb.add_const("b_conv", big, **bq)], [y], version=3,
+              options=dict(padding=SAME, stride_w=1, stride_h=1))
+    outs.append(y)
+    x4 = mb.add_tensor("x4", INT8, [1, 4, 4, 4], scale=0.05, zero_point=-128)
+    mb.add_op("STRIDED_SLICE", [x, mb.add_const("sb", np.array([0, 0, 0, 0], np.int32)),
+                                mb.add_const("se", np.array([1, 4, 4, 4], np.int32)),
+                                mb.add_const("ss", np.array([1, 1, 1, 1], np.int32))], [x4], version=2)
+    wd = mb.add_const("w_dw", (np.full((1, 3, 3, 4), 127) * sign[None, None, None, :]).astype(np.int8),
+                      scale=[0.01] * 4, zero_point=[0] * 4, quantized_dimension=3)
+    y = mb.add_tensor("dw", INT8, [1, 4, 4, 4], scale=0.5, zero_point=0)
+    mb.add_op("DEPTHWISE_CONV_2D", [x4, wd, mb.add_const("b_dw", big, **bq)], [y], version=3,
+              options=dict(padding=SAME, stride_w=1, stride_h=1, depth_multiplier=1))
+    outs.append(y)
+    xr = mb.add_tensor("xr", INT8, [1, 128], scale=0.05, zero_point=-128)
+    mb.add_op("RESHAPE", [x, mb.add_const("rs", np.array([1, 128], np.int32))], [xr],
+              options=dict(new_shape=[1, 128]))
+    wf = mb.add_const("w_fc", (np.full((4, 128), 127) * sign[:, None]).astype(np.int8),
+                      scale=[0.01], zero_point=[0])
+    y = mb.add_tensor("fc", INT8, [1, 4], scale=0.5, zero_point=0)
+    mb.add_op("FULLY_CONNECTED", [xr, wf, mb.add_const("b_fc", big, scale=[0.0005], zero_point=[0])],
+              [y], version=4, options=dict(fused_activation_function=0))
+    outs.append(y)
+    wt = mb.add_const("w_tc", (np.full((4, 3, 3, 8), 127) * sign[:, None, None, None]).astype(np.int8), **wq)
+    y = mb.add_tensor("tconv", INT8, [1, 8, 8, 4], scale=0.5, zero_point=0)
+    mb.add_op("TRANSPOSE_CONV", [mb.add_const("osh", np.array([1, 8, 8, 4], np.int32)), wt, x,
+                                 mb.add_const("b_tc", big, **bq)], [y], version=3,
+              options=dict(padding=SAME, stride_w=2, stride_h=2))
+    outs.append(y)
+    mb.set_io([x], outs)
+    return mb
+
+
 def inputs(mb_inputs, rng):
     data = []
     for dtype, shape in mb_inputs:
@@ -127,6 +174,7 @@ MODELS = {
     "synthetic_minimum_maximum": (minimum_maximum,
                                   [(INT8, [1, 4, 5, 3]), (INT8, [5, 1]), (FLOAT32, [2, 3, 4]),
                                    (FLOAT32, [4]), (INT32, [6]), (INT32, [6])]),
+    "synthetic_accumulator_wrap": (accumulator_wrap, [(INT8, [1, 4, 4, 8])]),
 }
 
 

@@ -106,7 +106,8 @@ def evaluate(model, pairs, tile):
 
 def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, iters=1500,
           lr=2e-3, val_fraction=0.2, seed=0, eval_every=100, patience=5, tile=256,
-          threads=None, log=print):
+          threads=None, log=None):
+    log = log or (lambda s: print(s, flush=True))
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     if threads:

@@ -12,7 +12,7 @@
 	X(space_to_depth) X(quantize) X(dequantize) X(logistic) X(tanh) \
 	X(softmax) X(arg_max) X(relu) X(relu6) X(relu_n1_to_1) X(leaky_relu) \
 	X(prelu) X(hard_swish) X(strided_slice) X(slice) X(split) X(split_v) \
-	X(maximum) X(minimum)
+	X(maximum) X(minimum) X(expand_dims) X(pack) X(unpack)
 
 #define NN_DECLARE(k) extern const nn_kernel nn_kernel_##k;
 NN_KERNELS(NN_DECLARE)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Builds the synthetic models of tests/vectors/robust/ (see DATA.md):
-several STRIDED_SLICE / SLICE / SPLIT / SPLIT_V / MAXIMUM / MINIMUM ops side
-by side in one model each, so one case covers many configurations. Writes
+several STRIDED_SLICE / SLICE / SPLIT / SPLIT_V / MAXIMUM / MINIMUM / PACK /
+UNPACK / EXPAND_DIMS ops side by side in one model each, so one case covers many configurations. Writes
 <name>/<name>.tflite and <name>/rand1/in*.bin; with --oracle also runs
 tools/oracle/run.mjs to write out*.bin (needs tools/oracle/setup.sh).
 
@@ -108,6 +108,28 @@ def minimum_maximum():
     return mb
 
 
+def pack_unpack_expand():
+    """PACK (negative axis), UNPACK, and EXPAND_DIMS both mid-graph (its
+    output aliases an intermediate that an ADD then reads) and at the end."""
+    mb = ModelBuilder(description="fieldscope robust: PACK, UNPACK, EXPAND_DIMS")
+    a = tensor(mb, "a", INT8, [3, 4])
+    b = tensor(mb, "b", INT8, [3, 4])
+    p = tensor(mb, "pack", INT8, [3, 4, 2])
+    mb.add_op("PACK", [a, b], [p], options=dict(values_count=2, axis=-1), version=2)
+    us = [tensor(mb, f"unpack{i}", INT8, [4, 2]) for i in range(3)]
+    mb.add_op("UNPACK", [p], us, options=dict(num=3, axis=0), version=2)
+    s = mb.add_tensor("sum", INT8, [4, 2], scale=0.1, zero_point=-5)
+    mb.add_op("ADD", [us[0], us[2]], [s], options=dict(fused_activation_function=0), version=2)
+    e = mb.add_tensor("expand", INT8, [4, 1, 2], scale=0.1, zero_point=-5)
+    mb.add_op("EXPAND_DIMS", [s, mb.add_const("ax1", np.array([1], np.int32))], [e])
+    s2 = mb.add_tensor("sum2", INT8, [4, 1, 2], scale=0.2, zero_point=0)
+    mb.add_op("ADD", [e, e], [s2], options=dict(fused_activation_function=0), version=2)
+    e2 = mb.add_tensor("expand_out", INT8, [1, 4, 1, 2], scale=0.2, zero_point=0)
+    mb.add_op("EXPAND_DIMS", [s2, mb.add_const("ax0", np.array(-4, np.int64).reshape(()))], [e2])
+    mb.set_io([a, b], [p, us[1], e2])
+    return mb
+
+
 def accumulator_wrap():
     """CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and TRANSPOSE_CONV whose
     biases sit next to the int32 limits, so the accumulators overflow: the
@@ -174,6 +196,7 @@ MODELS = {
     "synthetic_minimum_maximum": (minimum_maximum,
                                   [(INT8, [1, 4, 5, 3]), (INT8, [5, 1]), (FLOAT32, [2, 3, 4]),
                                    (FLOAT32, [4]), (INT32, [6]), (INT32, [6])]),
+    "synthetic_pack_expand": (pack_unpack_expand, [(INT8, [3, 4]), (INT8, [3, 4])]),
     "synthetic_accumulator_wrap": (accumulator_wrap, [(INT8, [1, 4, 4, 8])]),
 }
 

@@ -63,7 +63,10 @@ static inline fsnn_status nn_slice_same_q(nn_prepare_ctx *ctx, const nn_node *no
 		return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
 				    "input '%s' has type %s; expected a fixed-size type", in->name,
 				    fsnn_dtype_name(in->type));
-	bool in_q = in->num_quant > 0, out_q = out->num_quant > 0;
+	/* Only integer tensors carry meaningful quantisation (a float tensor
+	 * with stray parameters is read as plain float by every runtime). */
+	bool int_type = in->type == FSNN_INT8 || in->type == FSNN_UINT8 || in->type == FSNN_INT16;
+	bool in_q = int_type && in->num_quant > 0, out_q = int_type && out->num_quant > 0;
 	if (in_q != out_q || (in_q && (in->num_quant != 1 || out->num_quant != 1 ||
 				       in->scale[0] != out->scale[0] ||
 				       in->zero_point[0] != out->zero_point[0])))

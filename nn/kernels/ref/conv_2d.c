@@ -13,19 +13,13 @@
  * Multiplier), so that is what we do then. Float32 sums bias first, then
  * taps in (ky, kx, ci) order, like XNNPACK's scalar igemm.
  */
-#include <string.h>
-
 #include "kernel_util.h"
 
 typedef struct conv_data {
 	fsnn_dtype type;
 	int32_t stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
 	int32_t groups;
-	int32_t in_zp, w_zp;
-	const int32_t *bias;     /* quantised: per out channel (zeros when absent) */
-	const float *bias_f;     /* float32: per out channel (zeros when absent) */
-	nn_ku_requant rq;
-	float fmin, fmax;
+	nn_ku_weighted wt;       /* zero points, bias, requantisation or clamp */
 } conv_data;
 
 static fsnn_status conv_prepare(nn_prepare_ctx *ctx, nn_node *node)
@@ -94,42 +88,9 @@ static fsnn_status conv_prepare(nn_prepare_ctx *ctx, nn_node *node)
 	d->type = in->type;
 	d->stride_h = sh; d->stride_w = sw; d->dil_h = dh; d->dil_w = dw;
 	d->groups = groups;
-	if (in->type == FSNN_FLOAT32) {
-		if (!nn_activation_range_f32(act, &d->fmin, &d->fmax))
-			return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
-					    "fused activation %s (%d) is not supported; expected NONE, "
-					    "RELU, RELU_N1_TO_1 or RELU6", nn_activation_name(act), act);
-		float *b = nn_persistent_alloc(ctx, (size_t)cout * sizeof *b);
-		if (b == NULL)
-			return FSNN_E_NOMEM;
-		if (bias)
-			memcpy(b, bias->data, (size_t)cout * sizeof *b);
-		d->bias_f = b;
-	} else {
-		if ((st = nn_ku_check_quant(ctx, node, in, "input", -1)) ||
-		    (st = nn_ku_check_quant(ctx, node, w, "filter", in->type == FSNN_INT8 ? 0 : -1)) ||
-		    (st = nn_ku_check_quant(ctx, node, out, "output", -1)))
-			return st;
-		d->in_zp = nn_q_zp(in, 0);
-		d->w_zp = in->type == FSNN_UINT8 ? nn_q_zp(w, 0) : 0;
-		if (in->type == FSNN_INT8)
-			for (int i = 0; i < w->num_quant; i++)
-				if (w->zero_point[i] != 0)
-					return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
-							    "filter '%s' zero point[%d] is %d; expected 0 for int8 weights",
-							    w->name, i, w->zero_point[i]);
-		int32_t *b = nn_persistent_alloc(ctx, (size_t)cout * sizeof *b);
-		if (b == NULL)
-			return FSNN_E_NOMEM;
-		if (bias)
-			memcpy(b, bias->data, (size_t)cout * sizeof *b);
-		d->bias = b;
-		/* No bias, or uint8 with quantized_dimension != 0: XNNPACK declines,
-		 * TFLite's fixed-point kernel runs. */
-		bool fixed = bias == NULL || !nn_ku_xnn_accepts_q(in, w, out);
-		if ((st = nn_ku_requant_prepare(ctx, node, in, w, out, act, cout, fixed, &d->rq)))
-			return st;
-	}
+	if ((st = nn_ku_weighted_prepare(ctx, node, in, w, "filter", 0, bias, out, act, cout,
+					  true, &d->wt)))
+		return st;
 	node->op_data = d;
 	node->scratch_bytes = 0;
 	node->macs = (uint64_t)in->dims[0] * (uint64_t)oh * (uint64_t)ow * (uint64_t)cout *
@@ -156,7 +117,7 @@ static void conv_q8(const conv_data *d, const conv_geom *g, const void *xv, cons
 			const int32_t c0 = (oc / g->cout_per_group) * g->wcin;
 			/* uint32: int32 wrap-around (as XNNPACK's adds) instead of
 			 * undefined overflow on hostile biases or weights. */
-			uint32_t acc = (uint32_t)d->bias[oc];
+			uint32_t acc = (uint32_t)d->wt.bias[oc];
 			for (int32_t ky = 0; ky < g->kh; ky++) {
 				const int32_t iy = iy0 + ky * d->dil_h;
 				if (iy < 0 || iy >= g->ih)
@@ -171,17 +132,17 @@ static void conv_q8(const conv_data *d, const conv_geom *g, const void *xv, cons
 						const uint8_t *x = (const uint8_t *)xv + xo;
 						const uint8_t *w = (const uint8_t *)wv + wo;
 						for (int32_t ci = 0; ci < g->wcin; ci++)
-							acc += (uint32_t)(((int32_t)x[ci] - d->in_zp) *
-									  ((int32_t)w[ci] - d->w_zp));
+							acc += (uint32_t)(((int32_t)x[ci] - d->wt.in_zp) *
+									  ((int32_t)w[ci] - d->wt.w_zp));
 					} else {
 						const int8_t *x = (const int8_t *)xv + xo;
 						const int8_t *w = (const int8_t *)wv + wo;
 						for (int32_t ci = 0; ci < g->wcin; ci++)
-							acc += (uint32_t)(((int32_t)x[ci] - d->in_zp) * (int32_t)w[ci]);
+							acc += (uint32_t)(((int32_t)x[ci] - d->wt.in_zp) * (int32_t)w[ci]);
 					}
 				}
 			}
-			int32_t v = nn_ku_requant_apply(&d->rq, oc, (int32_t)acc);
+			int32_t v = nn_ku_requant_apply(&d->wt.rq, oc, (int32_t)acc);
 			if (u8)
 				((uint8_t *)yv)[opix + oc] = (uint8_t)v;
 			else
@@ -201,7 +162,7 @@ static void conv_f32(const conv_data *d, const conv_geom *g, const float *xv, co
 		const size_t opix = (((size_t)b * g->oh + oy) * g->ow + ox) * g->cout;
 		for (int32_t oc = 0; oc < g->cout; oc++) {
 			const int32_t c0 = (oc / g->cout_per_group) * g->wcin;
-			float acc = d->bias_f[oc];
+			float acc = d->wt.bias_f[oc];
 			for (int32_t ky = 0; ky < g->kh; ky++) {
 				const int32_t iy = iy0 + ky * d->dil_h;
 				if (iy < 0 || iy >= g->ih)
@@ -216,8 +177,8 @@ static void conv_f32(const conv_data *d, const conv_geom *g, const float *xv, co
 						acc += x[ci] * w[ci];
 				}
 			}
-			acc = acc < d->fmin ? d->fmin : acc;
-			acc = acc > d->fmax ? d->fmax : acc;
+			acc = acc < d->wt.fmin ? d->wt.fmin : acc;
+			acc = acc > d->wt.fmax ? d->wt.fmax : acc;
 			y[opix + oc] = acc;
 		}
 	}

@@ -18,11 +18,7 @@
 typedef struct dw_data {
 	fsnn_dtype type;
 	int32_t stride_h, stride_w, dil_h, dil_w, pad_top, pad_left, mult;
-	int32_t in_zp, w_zp;
-	const int32_t *bias;
-	const float *bias_f;
-	nn_ku_requant rq;
-	float fmin, fmax;
+	nn_ku_weighted wt;       /* zero points, bias, requantisation or clamp */
 } dw_data;
 
 static fsnn_status dw_prepare(nn_prepare_ctx *ctx, nn_node *node)
@@ -93,40 +89,9 @@ static fsnn_status dw_prepare(nn_prepare_ctx *ctx, nn_node *node)
 	d->type = in->type;
 	d->stride_h = sh; d->stride_w = sw; d->dil_h = dh; d->dil_w = dw;
 	d->mult = mult;
-	if (in->type == FSNN_FLOAT32) {
-		if (!nn_activation_range_f32(act, &d->fmin, &d->fmax))
-			return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
-					    "fused activation %s (%d) is not supported; expected NONE, "
-					    "RELU, RELU_N1_TO_1 or RELU6", nn_activation_name(act), act);
-		float *b = nn_persistent_alloc(ctx, (size_t)cout * sizeof *b);
-		if (b == NULL)
-			return FSNN_E_NOMEM;
-		if (bias)
-			memcpy(b, bias->data, (size_t)cout * sizeof *b);
-		d->bias_f = b;
-	} else {
-		if ((st = nn_ku_check_quant(ctx, node, in, "input", -1)) ||
-		    (st = nn_ku_check_quant(ctx, node, w, "filter", in->type == FSNN_INT8 ? 3 : -1)) ||
-		    (st = nn_ku_check_quant(ctx, node, out, "output", -1)))
-			return st;
-		d->in_zp = nn_q_zp(in, 0);
-		d->w_zp = in->type == FSNN_UINT8 ? nn_q_zp(w, 0) : 0;
-		if (in->type == FSNN_INT8)
-			for (int i = 0; i < w->num_quant; i++)
-				if (w->zero_point[i] != 0)
-					return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
-							    "filter '%s' zero point[%d] is %d; expected 0 for int8 weights",
-							    w->name, i, w->zero_point[i]);
-		int32_t *b = nn_persistent_alloc(ctx, (size_t)cout * sizeof *b);
-		if (b == NULL)
-			return FSNN_E_NOMEM;
-		if (bias)
-			memcpy(b, bias->data, (size_t)cout * sizeof *b);
-		d->bias = b;
-		bool fixed = bias == NULL || !nn_ku_xnn_accepts_q(in, w, out);
-		if ((st = nn_ku_requant_prepare(ctx, node, in, w, out, act, cout, fixed, &d->rq)))
-			return st;
-	}
+	if ((st = nn_ku_weighted_prepare(ctx, node, in, w, "filter", 3, bias, out, act, cout,
+					  true, &d->wt)))
+		return st;
 	node->op_data = d;
 	node->macs = (uint64_t)in->dims[0] * (uint64_t)oh * (uint64_t)ow * (uint64_t)cout *
 		     (uint64_t)kh * (uint64_t)kw;
@@ -150,7 +115,7 @@ static void dw_q8(const dw_data *d, const dw_geom *g, const void *xv, const void
 	for (int32_t ox = 0; ox < g->ow; ox++) {
 		const int32_t iy0 = oy * d->stride_h - d->pad_top;
 		const int32_t ix0 = ox * d->stride_w - d->pad_left;
-		memcpy(acc, d->bias, (size_t)g->cout * sizeof *acc);
+		memcpy(acc, d->wt.bias, (size_t)g->cout * sizeof *acc);
 		for (int32_t ky = 0; ky < g->kh; ky++) {
 			const int32_t iy = iy0 + ky * d->dil_h;
 			if (iy < 0 || iy >= g->ih)
@@ -164,17 +129,17 @@ static void dw_q8(const dw_data *d, const dw_geom *g, const void *xv, const void
 				for (int32_t oc = 0; oc < g->cout; oc++) {
 					const int32_t ic = oc / d->mult;
 					if (u8)
-						acc[oc] += (uint32_t)(((int32_t)((const uint8_t *)xv)[xo + ic] - d->in_zp) *
-								      ((int32_t)((const uint8_t *)wv)[wo + oc] - d->w_zp));
+						acc[oc] += (uint32_t)(((int32_t)((const uint8_t *)xv)[xo + ic] - d->wt.in_zp) *
+								      ((int32_t)((const uint8_t *)wv)[wo + oc] - d->wt.w_zp));
 					else
-						acc[oc] += (uint32_t)(((int32_t)((const int8_t *)xv)[xo + ic] - d->in_zp) *
+						acc[oc] += (uint32_t)(((int32_t)((const int8_t *)xv)[xo + ic] - d->wt.in_zp) *
 								      (int32_t)((const int8_t *)wv)[wo + oc]);
 				}
 			}
 		}
 		const size_t opix = (((size_t)b * g->oh + oy) * g->ow + ox) * g->cout;
 		for (int32_t oc = 0; oc < g->cout; oc++) {
-			int32_t v = nn_ku_requant_apply(&d->rq, oc, (int32_t)acc[oc]);
+			int32_t v = nn_ku_requant_apply(&d->wt.rq, oc, (int32_t)acc[oc]);
 			if (u8)
 				((uint8_t *)yv)[opix + oc] = (uint8_t)v;
 			else
@@ -191,7 +156,7 @@ static void dw_f32(const dw_data *d, const dw_geom *g, const float *x, const flo
 		const int32_t iy0 = oy * d->stride_h - d->pad_top;
 		const int32_t ix0 = ox * d->stride_w - d->pad_left;
 		float *acc = y + (((size_t)b * g->oh + oy) * g->ow + ox) * g->cout;
-		memcpy(acc, d->bias_f, (size_t)g->cout * sizeof *acc);
+		memcpy(acc, d->wt.bias_f, (size_t)g->cout * sizeof *acc);
 		for (int32_t ky = 0; ky < g->kh; ky++) {
 			const int32_t iy = iy0 + ky * d->dil_h;
 			if (iy < 0 || iy >= g->ih)
@@ -208,7 +173,7 @@ static void dw_f32(const dw_data *d, const dw_geom *g, const float *x, const flo
 		}
 		for (int32_t oc = 0; oc < g->cout; oc++) {
 			float v = acc[oc];
-			acc[oc] = v < d->fmin ? d->fmin : (v > d->fmax ? d->fmax : v);
+			acc[oc] = v < d->wt.fmin ? d->wt.fmin : (v > d->wt.fmax ? d->wt.fmax : v);
 		}
 	}
 }

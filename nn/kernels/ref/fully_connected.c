@@ -17,11 +17,7 @@
 typedef struct fc_data {
 	fsnn_dtype type;
 	int32_t rows, k, n;
-	int32_t in_zp, w_zp;
-	const int32_t *bias;
-	const float *bias_f;
-	nn_ku_requant rq;
-	float fmin, fmax;
+	nn_ku_weighted wt;       /* zero points, bias, requantisation or clamp */
 } fc_data;
 
 static fsnn_status fc_prepare(nn_prepare_ctx *ctx, nn_node *node)
@@ -90,40 +86,9 @@ static fsnn_status fc_prepare(nn_prepare_ctx *ctx, nn_node *node)
 	d->rows = (int32_t)(total / k);
 	d->k = k;
 	d->n = n;
-	if (in->type == FSNN_FLOAT32) {
-		if (!nn_activation_range_f32(act, &d->fmin, &d->fmax))
-			return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
-					    "fused activation %s (%d) is not supported; expected NONE, "
-					    "RELU, RELU_N1_TO_1 or RELU6", nn_activation_name(act), act);
-		float *b = nn_persistent_alloc(ctx, (size_t)n * sizeof *b);
-		if (b == NULL)
-			return FSNN_E_NOMEM;
-		if (bias)
-			memcpy(b, bias->data, (size_t)n * sizeof *b);
-		d->bias_f = b;
-	} else {
-		if ((st = nn_ku_check_quant(ctx, node, in, "input", -1)) ||
-		    (st = nn_ku_check_quant(ctx, node, w, "weights", in->type == FSNN_INT8 ? 0 : -1)) ||
-		    (st = nn_ku_check_quant(ctx, node, out, "output", -1)))
-			return st;
-		d->in_zp = nn_q_zp(in, 0);
-		d->w_zp = in->type == FSNN_UINT8 ? nn_q_zp(w, 0) : 0;
-		if (in->type == FSNN_INT8)
-			for (int i = 0; i < w->num_quant; i++)
-				if (w->zero_point[i] != 0)
-					return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
-							    "weights '%s' zero point[%d] is %d; expected 0 for int8",
-							    w->name, i, w->zero_point[i]);
-		int32_t *b = nn_persistent_alloc(ctx, (size_t)n * sizeof *b);
-		if (b == NULL)
-			return FSNN_E_NOMEM;
-		if (bias)
-			memcpy(b, bias->data, (size_t)n * sizeof *b);
-		d->bias = b;
-		bool fixed = !nn_ku_xnn_accepts_q(in, w, out);
-		if ((st = nn_ku_requant_prepare(ctx, node, in, w, out, act, n, fixed, &d->rq)))
-			return st;
-	}
+	if ((st = nn_ku_weighted_prepare(ctx, node, in, w, "weights", 0, bias, out, act, n,
+					  false, &d->wt)))
+		return st;
 	node->op_data = d;
 	node->macs = (uint64_t)d->rows * (uint64_t)n * (uint64_t)k;
 	return FSNN_OK;
@@ -140,25 +105,25 @@ static fsnn_status fc_eval(const nn_eval_ctx *ec, const nn_node *node)
 			const size_t yo = (size_t)r * d->n + j;
 			if (d->type == FSNN_FLOAT32) {
 				const float *x = (const float *)xv + xo, *w = (const float *)wv + wo;
-				float acc = d->bias_f[j];
+				float acc = d->wt.bias_f[j];
 				for (int32_t i = 0; i < d->k; i++)
 					acc += x[i] * w[i];
-				acc = acc < d->fmin ? d->fmin : (acc > d->fmax ? d->fmax : acc);
+				acc = acc < d->wt.fmin ? d->wt.fmin : (acc > d->wt.fmax ? d->wt.fmax : acc);
 				((float *)yv)[yo] = acc;
 			} else if (d->type == FSNN_UINT8) {
 				const uint8_t *x = (const uint8_t *)xv + xo, *w = (const uint8_t *)wv + wo;
 				/* uint32: int32 wrap-around (as XNNPACK's adds) instead
 				 * of undefined overflow on hostile biases or weights. */
-				uint32_t acc = (uint32_t)d->bias[j];
+				uint32_t acc = (uint32_t)d->wt.bias[j];
 				for (int32_t i = 0; i < d->k; i++)
-					acc += (uint32_t)(((int32_t)x[i] - d->in_zp) * ((int32_t)w[i] - d->w_zp));
-				((uint8_t *)yv)[yo] = (uint8_t)nn_ku_requant_apply(&d->rq, j, (int32_t)acc);
+					acc += (uint32_t)(((int32_t)x[i] - d->wt.in_zp) * ((int32_t)w[i] - d->wt.w_zp));
+				((uint8_t *)yv)[yo] = (uint8_t)nn_ku_requant_apply(&d->wt.rq, j, (int32_t)acc);
 			} else {
 				const int8_t *x = (const int8_t *)xv + xo, *w = (const int8_t *)wv + wo;
-				uint32_t acc = (uint32_t)d->bias[j];
+				uint32_t acc = (uint32_t)d->wt.bias[j];
 				for (int32_t i = 0; i < d->k; i++)
-					acc += (uint32_t)(((int32_t)x[i] - d->in_zp) * (int32_t)w[i]);
-				((int8_t *)yv)[yo] = (int8_t)nn_ku_requant_apply(&d->rq, j, (int32_t)acc);
+					acc += (uint32_t)(((int32_t)x[i] - d->wt.in_zp) * (int32_t)w[i]);
+				((int8_t *)yv)[yo] = (int8_t)nn_ku_requant_apply(&d->wt.rq, j, (int32_t)acc);
 			}
 		}
 	return FSNN_OK;

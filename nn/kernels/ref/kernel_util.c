@@ -247,6 +247,51 @@ fsnn_status nn_ku_requant_prepare(nn_prepare_ctx *ctx, const nn_node *node, cons
 	return FSNN_OK;
 }
 
+fsnn_status nn_ku_weighted_prepare(nn_prepare_ctx *ctx, const nn_node *node,
+				   const nn_tensor *in, const nn_tensor *w, const char *w_role,
+				   int w_channel_dim, const nn_tensor *bias, const nn_tensor *out,
+				   int act, int n, bool xnn_needs_bias, nn_ku_weighted *wt)
+{
+	fsnn_status st;
+	if (in->type == FSNN_FLOAT32) {
+		if (!nn_activation_range_f32(act, &wt->fmin, &wt->fmax))
+			return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
+					    "fused activation %s (%d) is not supported; expected NONE, "
+					    "RELU, RELU_N1_TO_1 or RELU6", nn_activation_name(act), act);
+		float *b = nn_persistent_alloc(ctx, (size_t)n * sizeof *b);
+		if (b == NULL)
+			return FSNN_E_NOMEM;
+		if (bias)
+			memcpy(b, bias->data, (size_t)n * sizeof *b);
+		wt->bias_f = b;
+		return FSNN_OK;
+	}
+	if ((st = nn_ku_check_quant(ctx, node, in, "input", -1)) ||
+	    (st = nn_ku_check_quant(ctx, node, w, w_role,
+				    in->type == FSNN_INT8 ? w_channel_dim : -1)) ||
+	    (st = nn_ku_check_quant(ctx, node, out, "output", -1)))
+		return st;
+	wt->in_zp = nn_q_zp(in, 0);
+	/* The int8 loops skip the weight zero point, so it must really be 0. */
+	wt->w_zp = in->type == FSNN_UINT8 ? nn_q_zp(w, 0) : 0;
+	if (in->type == FSNN_INT8)
+		for (int i = 0; i < w->num_quant; i++)
+			if (w->zero_point[i] != 0)
+				return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
+						    "%s '%s' zero point[%d] is %d; expected 0 for int8 weights",
+						    w_role, w->name, i, w->zero_point[i]);
+	int32_t *b = nn_persistent_alloc(ctx, (size_t)n * sizeof *b);
+	if (b == NULL)
+		return FSNN_E_NOMEM;
+	if (bias)
+		memcpy(b, bias->data, (size_t)n * sizeof *b);
+	wt->bias = b;
+	/* uint8 with quantized_dimension != 0 (or a missing bias where XNNPACK
+	 * needs one): the delegate declines, TFLite's fixed-point kernel runs. */
+	bool fixed = (xnn_needs_bias && bias == NULL) || !nn_ku_xnn_accepts_q(in, w, out);
+	return nn_ku_requant_prepare(ctx, node, in, w, out, act, n, fixed, &wt->rq);
+}
+
 bool nn_broadcast_shape(int a_rank, const int32_t *a_dims, int b_rank, const int32_t *b_dims,
 			int *out_rank, int32_t *out_dims)
 {

@@ -169,6 +169,29 @@ static inline int32_t nn_ku_requant_apply(const nn_ku_requant *rq, int c, int32_
 	return nn_requant_fp32(acc, rq->scale[c], rq->out_zp, rq->qmin, rq->qmax);
 }
 
+/* ---- weighted ops: shared prepare --------------------------------------- *
+ * CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV and FULLY_CONNECTED all need,
+ * once their shapes are checked, the same per-type state: a float clamp and
+ * float bias, or zero points, an int32 bias and the output requantisation. */
+typedef struct nn_ku_weighted {
+	int32_t in_zp, w_zp;     /* quantised; w_zp is 0 for int8 weights */
+	const int32_t *bias;     /* quantised: n entries, zeros when absent */
+	const float *bias_f;     /* float32: n entries, zeros when absent */
+	nn_ku_requant rq;        /* quantised */
+	float fmin, fmax;        /* float32: fused activation clamp */
+} nn_ku_weighted;
+
+/* Fills wt for n output channels with fused activation act. in, w and out
+ * share one type (checked by the caller), bias is NULL or a constant of n
+ * elements. Quantised: w may be per-channel along w_channel_dim (int8 only)
+ * and int8 weights must have zero points 0 (w_role names w in messages).
+ * xnn_needs_bias: XNNPACK declines the op without a bias (CONV_2D and
+ * DEPTHWISE_CONV_2D), so TFLite's fixed-point requantisation applies then. */
+fsnn_status nn_ku_weighted_prepare(nn_prepare_ctx *ctx, const nn_node *node,
+				   const nn_tensor *in, const nn_tensor *w, const char *w_role,
+				   int w_channel_dim, const nn_tensor *bias, const nn_tensor *out,
+				   int act, int n, bool xnn_needs_bias, nn_ku_weighted *wt);
+
 /* ---- broadcasting ------------------------------------------------------- */
 #define NN_BCAST_MAX_RANK FSNN_MAX_RANK
 

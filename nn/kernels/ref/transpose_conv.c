@@ -17,11 +17,7 @@
 typedef struct tconv_data {
 	fsnn_dtype type;
 	int32_t stride_h, stride_w, pad_top, pad_left;
-	int32_t in_zp, w_zp;
-	const int32_t *bias;
-	const float *bias_f;
-	nn_ku_requant rq;
-	float fmin, fmax;
+	nn_ku_weighted wt;       /* zero points, bias, requantisation or clamp */
 } tconv_data;
 
 static fsnn_status tconv_prepare(nn_prepare_ctx *ctx, nn_node *node)
@@ -82,34 +78,9 @@ static fsnn_status tconv_prepare(nn_prepare_ctx *ctx, nn_node *node)
 	d->type = in->type;
 	d->stride_h = sh;
 	d->stride_w = sw;
-	if (in->type == FSNN_FLOAT32) {
-		if (!nn_activation_range_f32(act, &d->fmin, &d->fmax))
-			return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
-					    "fused activation %s (%d) is not supported; expected NONE, "
-					    "RELU, RELU_N1_TO_1 or RELU6", nn_activation_name(act), act);
-		float *b = nn_persistent_alloc(ctx, (size_t)cout * sizeof *b);
-		if (b == NULL)
-			return FSNN_E_NOMEM;
-		if (bias)
-			memcpy(b, bias->data, (size_t)cout * sizeof *b);
-		d->bias_f = b;
-	} else {
-		if ((st = nn_ku_check_quant(ctx, node, in, "input", -1)) ||
-		    (st = nn_ku_check_quant(ctx, node, w, "weights", in->type == FSNN_INT8 ? 0 : -1)) ||
-		    (st = nn_ku_check_quant(ctx, node, out, "output", -1)))
-			return st;
-		d->in_zp = nn_q_zp(in, 0);
-		d->w_zp = in->type == FSNN_UINT8 ? nn_q_zp(w, 0) : 0;
-		int32_t *b = nn_persistent_alloc(ctx, (size_t)cout * sizeof *b);
-		if (b == NULL)
-			return FSNN_E_NOMEM;
-		if (bias)
-			memcpy(b, bias->data, (size_t)cout * sizeof *b);
-		d->bias = b;
-		if ((st = nn_ku_requant_prepare(ctx, node, in, w, out, act, cout,
-						!nn_ku_xnn_accepts_q(in, w, out), &d->rq)))
-			return st;
-	}
+	if ((st = nn_ku_weighted_prepare(ctx, node, in, w, "weights", 0, bias, out, act, cout,
+					  false, &d->wt)))
+		return st;
 	node->op_data = d;
 	/* int32 (or float) accumulators for the whole output. */
 	node->scratch_bytes = (size_t)odims[0] * odims[1] * odims[2] * cout * sizeof(int32_t);
@@ -135,9 +106,9 @@ static fsnn_status tconv_eval(const nn_eval_ctx *ec, const nn_node *node)
 
 	for (size_t i = 0; i < total; i++) {
 		if (f32)
-			facc[i] = d->bias_f[i % (size_t)cout];
+			facc[i] = d->wt.bias_f[i % (size_t)cout];
 		else
-			acc[i] = d->bias[i % (size_t)cout];
+			acc[i] = d->wt.bias[i % (size_t)cout];
 	}
 	for (int32_t b = 0; b < n; b++)
 	for (int32_t iy = 0; iy < ih; iy++)
@@ -162,13 +133,13 @@ static fsnn_status tconv_eval(const nn_eval_ctx *ec, const nn_node *node)
 					} else if (u8) {
 						uint32_t s = 0;
 						for (int32_t ci = 0; ci < cin; ci++)
-							s += (uint32_t)(((int32_t)((const uint8_t *)xv)[xo + ci] - d->in_zp) *
-									((int32_t)((const uint8_t *)wv)[wo + ci] - d->w_zp));
+							s += (uint32_t)(((int32_t)((const uint8_t *)xv)[xo + ci] - d->wt.in_zp) *
+									((int32_t)((const uint8_t *)wv)[wo + ci] - d->wt.w_zp));
 						acc[yo + oc] = (int32_t)((uint32_t)acc[yo + oc] + s);
 					} else {
 						uint32_t s = 0;
 						for (int32_t ci = 0; ci < cin; ci++)
-							s += (uint32_t)(((int32_t)((const int8_t *)xv)[xo + ci] - d->in_zp) *
+							s += (uint32_t)(((int32_t)((const int8_t *)xv)[xo + ci] - d->wt.in_zp) *
 									(int32_t)((const int8_t *)wv)[wo + ci]);
 						/* int32 wrap-around (as XNNPACK's adds) instead of
 						 * undefined overflow on hostile biases or weights. */
@@ -182,11 +153,11 @@ static fsnn_status tconv_eval(const nn_eval_ctx *ec, const nn_node *node)
 		const int c = (int)(i % (size_t)cout);
 		if (f32) {
 			float v = facc[i];
-			((float *)yv)[i] = v < d->fmin ? d->fmin : (v > d->fmax ? d->fmax : v);
+			((float *)yv)[i] = v < d->wt.fmin ? d->wt.fmin : (v > d->wt.fmax ? d->wt.fmax : v);
 		} else if (u8) {
-			((uint8_t *)yv)[i] = (uint8_t)nn_ku_requant_apply(&d->rq, c, acc[i]);
+			((uint8_t *)yv)[i] = (uint8_t)nn_ku_requant_apply(&d->wt.rq, c, acc[i]);
 		} else {
-			((int8_t *)yv)[i] = (int8_t)nn_ku_requant_apply(&d->rq, c, acc[i]);
+			((int8_t *)yv)[i] = (int8_t)nn_ku_requant_apply(&d->wt.rq, c, acc[i]);
 		}
 	}
 	return FSNN_OK;

@@ -10,10 +10,6 @@
  */
 #include "kernel_util.h"
 
-typedef struct hard_swish_data {
-	uint8_t lut[256];   /* indexed by the raw input byte */
-} hard_swish_data;
-
 typedef struct hswish_params {
 	int32_t in_zp, out_zp;
 	int16_t reluish_mul, out_mul;
@@ -82,16 +78,9 @@ static int32_t hswish_q(const hswish_params *p, int32_t q, int32_t qmin, int32_t
 
 static fsnn_status hard_swish_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {
-	fsnn_status st = nn_ku_inputs(ctx, node, 1, 1, 1);
+	const nn_tensor *in, *out;
+	fsnn_status st = nn_ku_unary_prepare(ctx, node, &in, &out);
 	if (st != FSNN_OK)
-		return st;
-	const nn_tensor *in = nn_ku_input_required(ctx, node, 0, "input");
-	if (in == NULL)
-		return ctx->err->code;
-	const nn_tensor *out = nn_output(ctx, node, 0);
-	if ((st = nn_check_type(ctx, node, in, "input", FSNN_FLOAT32, FSNN_INT8, FSNN_UINT8, -1)) ||
-	    (st = nn_check_type(ctx, node, out, "output", in->type, -1)) ||
-	    (st = nn_check_output_shape(ctx, node, 0, in->rank, in->dims)))
 		return st;
 	node->macs = in->elems;
 	if (in->type == FSNN_FLOAT32)
@@ -115,14 +104,13 @@ static fsnn_status hard_swish_prepare(nn_prepare_ctx *ctx, nn_node *node)
 		.reluish_mul = downscale_mul(rm.multiplier), .out_mul = downscale_mul(om.multiplier),
 		.reluish_exp = rm.shift, .out_exp = om.shift,
 	};
-	hard_swish_data *d = nn_persistent_alloc(ctx, sizeof *d);
-	if (d == NULL)
+	uint8_t *lut = nn_ku_lut8_alloc(ctx, node);
+	if (lut == NULL)
 		return ctx->err->code;
 	int32_t qmin, qmax;
 	nn_dtype_range(in->type, &qmin, &qmax);
 	for (int32_t q = qmin; q <= qmax; q++)
-		d->lut[(uint8_t)q] = (uint8_t)hswish_q(&p, q, qmin, qmax);
-	node->op_data = d;
+		lut[(uint8_t)q] = (uint8_t)hswish_q(&p, q, qmin, qmax);
 	return FSNN_OK;
 }
 
@@ -141,11 +129,7 @@ static fsnn_status hard_swish_eval(const nn_eval_ctx *ctx, const nn_node *node)
 		}
 		return FSNN_OK;
 	}
-	const hard_swish_data *d = node->op_data;
-	const uint8_t *x = nn_in_data(ctx, node, 0);
-	uint8_t *y = nn_out_data(ctx, node, 0);
-	for (size_t i = 0; i < n; i++)
-		y[i] = d->lut[x[i]];
+	nn_ku_lut8_eval(ctx, node);
 	return FSNN_OK;
 }
 

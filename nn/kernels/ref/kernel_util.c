@@ -454,3 +454,58 @@ const nn_tensor *nn_ku_input_required(nn_prepare_ctx *ctx, const nn_node *node, 
 		nn_prep_fail(ctx, node, FSNN_E_FORMAT, "required input %d (%s) is missing", i, role);
 	return t;
 }
+
+fsnn_status nn_ku_unary_prepare(nn_prepare_ctx *ctx, const nn_node *node,
+				const nn_tensor **in, const nn_tensor **out)
+{
+	fsnn_status st = nn_ku_inputs(ctx, node, 1, 1, 1);
+	if (st != FSNN_OK)
+		return st;
+	const nn_tensor *x = nn_ku_input_required(ctx, node, 0, "input");
+	if (x == NULL)
+		return ctx->err->code;
+	const nn_tensor *y = nn_output(ctx, node, 0);
+	if ((st = nn_check_type(ctx, node, x, "input", FSNN_FLOAT32, FSNN_INT8, FSNN_UINT8, -1)) ||
+	    (st = nn_check_type(ctx, node, y, "output", x->type, -1)) ||
+	    (st = nn_check_output_shape(ctx, node, 0, x->rank, x->dims)))
+		return st;
+	*in = x;
+	*out = y;
+	return FSNN_OK;
+}
+
+uint8_t *nn_ku_lut8_alloc(nn_prepare_ctx *ctx, nn_node *node)
+{
+	uint8_t *lut = nn_persistent_alloc(ctx, 256);
+	node->op_data = lut;
+	return lut;
+}
+
+void nn_ku_lut8_eval(const nn_eval_ctx *ec, const nn_node *node)
+{
+	const nn_tensor *in = nn_tensor_of(ec, node->inputs[0]);
+	const uint8_t *lut = node->op_data;
+	const uint8_t *x = nn_in_data(ec, node, 0);
+	uint8_t *y = nn_out_data(ec, node, 0);
+	for (size_t i = 0; i < in->elems; i++)
+		y[i] = lut[x[i]];
+}
+
+fsnn_status nn_ku_lut8_from_float(nn_prepare_ctx *ctx, nn_node *node, const nn_tensor *in,
+				  const nn_tensor *out, float (*f)(float))
+{
+	uint8_t *lut = nn_ku_lut8_alloc(ctx, node);
+	if (lut == NULL)
+		return ctx->err->code;
+	int32_t qmin = 0, qmax = -1;   /* in is int8 or uint8; empty loop otherwise */
+	nn_dtype_range(in->type, &qmin, &qmax);
+	float in_s = in->scale[0], inv_out = 1.0f / out->scale[0];
+	float in_zp = (float)in->zero_point[0], out_zp = (float)out->zero_point[0];
+	for (int32_t q = qmin; q <= qmax; q++) {
+		float x = ((float)q - in_zp) * in_s;
+		float y = nearbyintf(f(x) * inv_out + out_zp);
+		y = y < (float)qmin ? (float)qmin : (y > (float)qmax ? (float)qmax : y);
+		lut[(uint8_t)q] = (uint8_t)(int32_t)y;
+	}
+	return FSNN_OK;
+}

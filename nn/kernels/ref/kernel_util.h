@@ -251,4 +251,24 @@ fsnn_status nn_ku_inputs(nn_prepare_ctx *ctx, const nn_node *node, int min_in, i
 const nn_tensor *nn_ku_input_required(nn_prepare_ctx *ctx, const nn_node *node, int i,
 				      const char *role);
 
+/* ---- elementwise unary ops ---------------------------------------------- */
+/* The checks every one-input elementwise op (LOGISTIC, TANH, HARD_SWISH,
+ * LEAKY_RELU, RELU*, SOFTMAX) starts with: one input, one output, float32,
+ * int8 or uint8, the output of the input's type and shape. */
+fsnn_status nn_ku_unary_prepare(nn_prepare_ctx *ctx, const nn_node *node,
+				const nn_tensor **in, const nn_tensor **out);
+
+/* 8-bit ops that are a pure function of the input byte run as a table
+ * lookup. nn_ku_lut8_alloc gives a persistent 256-entry table indexed by
+ * the raw input byte and makes it node->op_data (NULL + error on failure);
+ * nn_ku_lut8_eval maps input 0 through it into output 0. */
+uint8_t *nn_ku_lut8_alloc(nn_prepare_ctx *ctx, nn_node *node);
+void nn_ku_lut8_eval(const nn_eval_ctx *ec, const nn_node *node);
+
+/* Fills such a table the way XNNPACK's reference LUT kernels do (which
+ * LiteRT runs for quantised LOGISTIC and TANH): dequantise in float32,
+ * apply f, then nearbyint(y / out_scale + out_zp) clamped to the type. */
+fsnn_status nn_ku_lut8_from_float(nn_prepare_ctx *ctx, nn_node *node, const nn_tensor *in,
+				  const nn_tensor *out, float (*f)(float));
+
 #endif /* NN_KERNEL_UTIL_H */

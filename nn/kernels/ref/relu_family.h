@@ -23,16 +23,9 @@ typedef struct relu_data {
 
 static fsnn_status relu_family_prepare(nn_prepare_ctx *ctx, nn_node *node, float lo, float hi)
 {
-	fsnn_status st = nn_ku_inputs(ctx, node, 1, 1, 1);
+	const nn_tensor *in, *out;
+	fsnn_status st = nn_ku_unary_prepare(ctx, node, &in, &out);
 	if (st != FSNN_OK)
-		return st;
-	const nn_tensor *in = nn_ku_input_required(ctx, node, 0, "input");
-	if (in == NULL)
-		return ctx->err->code;
-	const nn_tensor *out = nn_output(ctx, node, 0);
-	if ((st = nn_check_type(ctx, node, in, "input", FSNN_FLOAT32, FSNN_INT8, FSNN_UINT8, -1)) ||
-	    (st = nn_check_type(ctx, node, out, "output", in->type, -1)) ||
-	    (st = nn_check_output_shape(ctx, node, 0, in->rank, in->dims)))
 		return st;
 	relu_data *d = nn_persistent_alloc(ctx, sizeof *d);
 	if (d == NULL)

@@ -12,22 +12,11 @@
 
 #include "kernel_util.h"
 
-typedef struct tanh_data {
-	uint8_t lut[256];   /* indexed by the raw input byte */
-} tanh_data;
-
 static fsnn_status tanh_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {
-	fsnn_status st = nn_ku_inputs(ctx, node, 1, 1, 1);
+	const nn_tensor *in, *out;
+	fsnn_status st = nn_ku_unary_prepare(ctx, node, &in, &out);
 	if (st != FSNN_OK)
-		return st;
-	const nn_tensor *in = nn_ku_input_required(ctx, node, 0, "input");
-	if (in == NULL)
-		return ctx->err->code;
-	const nn_tensor *out = nn_output(ctx, node, 0);
-	if ((st = nn_check_type(ctx, node, in, "input", FSNN_FLOAT32, FSNN_INT8, FSNN_UINT8, -1)) ||
-	    (st = nn_check_type(ctx, node, out, "output", in->type, -1)) ||
-	    (st = nn_check_output_shape(ctx, node, 0, in->rank, in->dims)))
 		return st;
 	node->macs = in->elems;
 	if (in->type == FSNN_FLOAT32)
@@ -40,39 +29,20 @@ static fsnn_status tanh_prepare(nn_prepare_ctx *ctx, nn_node *node)
 		return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
 				    "output '%s' has scale %g and zero point %d; expected 1/128 and %d",
 				    out->name, (double)out->scale[0], (int)out->zero_point[0], (int)want_zp);
-	tanh_data *d = nn_persistent_alloc(ctx, sizeof *d);
-	if (d == NULL)
-		return ctx->err->code;
-	int32_t qmin, qmax;
-	nn_dtype_range(in->type, &qmin, &qmax);
-	float in_s = in->scale[0], inv_out = 1.0f / out->scale[0];
-	float in_zp = (float)in->zero_point[0], out_zp = (float)out->zero_point[0];
-	for (int32_t q = qmin; q <= qmax; q++) {
-		float x = ((float)q - in_zp) * in_s;
-		float y = nearbyintf(tanhf(x) * inv_out + out_zp);
-		y = y < (float)qmin ? (float)qmin : (y > (float)qmax ? (float)qmax : y);
-		d->lut[(uint8_t)q] = (uint8_t)(int32_t)y;
-	}
-	node->op_data = d;
-	return FSNN_OK;
+	return nn_ku_lut8_from_float(ctx, node, in, out, tanhf);
 }
 
 static fsnn_status tanh_eval(const nn_eval_ctx *ctx, const nn_node *node)
 {
 	const nn_tensor *in = nn_tensor_of(ctx, node->inputs[0]);
-	size_t n = in->elems;
-	if (in->type == FSNN_FLOAT32) {
-		const float *x = nn_in_data(ctx, node, 0);
-		float *y = nn_out_data(ctx, node, 0);
-		for (size_t i = 0; i < n; i++)
-			y[i] = tanhf(x[i]);
+	if (in->type != FSNN_FLOAT32) {
+		nn_ku_lut8_eval(ctx, node);
 		return FSNN_OK;
 	}
-	const tanh_data *d = node->op_data;
-	const uint8_t *x = nn_in_data(ctx, node, 0);
-	uint8_t *y = nn_out_data(ctx, node, 0);
-	for (size_t i = 0; i < n; i++)
-		y[i] = d->lut[x[i]];
+	const float *x = nn_in_data(ctx, node, 0);
+	float *y = nn_out_data(ctx, node, 0);
+	for (size_t i = 0; i < in->elems; i++)
+		y[i] = tanhf(x[i]);
 	return FSNN_OK;
 }
 

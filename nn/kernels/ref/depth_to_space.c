@@ -7,20 +7,11 @@
 
 static fsnn_status depth_to_space_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {
-	fsnn_status st = nn_ku_inputs(ctx, node, 1, 1, 1);
+	const nn_tensor *in = NULL;
+	int32_t b = 0;
+	fsnn_status st = nn_sc_block_prepare(ctx, node, &in, &b);
 	if (st != FSNN_OK)
 		return st;
-	const nn_tensor *in = nn_ku_input_required(ctx, node, 0, "input");
-	if (in == NULL)
-		return ctx->err->code;
-	const nn_tensor *out = nn_output(ctx, node, 0);
-	if ((st = nn_check_type(ctx, node, in, "input", FSNN_FLOAT32, FSNN_INT8, FSNN_UINT8,
-				FSNN_INT32, FSNN_INT64, -1)) ||
-	    (st = nn_check_type(ctx, node, out, "output", in->type, -1)) ||
-	    (st = nn_ku_check_rank(ctx, node, in, "input", 4)))
-		return st;
-	/* DepthToSpaceOptions.block_size is field 0. */
-	int32_t b = nn_fb_i32(&node->options, 0, 0);
 	int32_t n = in->dims[0], h = in->dims[1], w = in->dims[2], c = in->dims[3];
 	if (b < 1 || (int64_t)b * b > c || c % ((int64_t)b * b) != 0)
 		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
@@ -33,23 +24,12 @@ static fsnn_status depth_to_space_prepare(nn_prepare_ctx *ctx, nn_node *node)
 	/* Output walk (n, h, i, w, j, c) over the input viewed as (n, h, w, i, j, c). */
 	int64_t dims[6] = { n, h, b, w, b, co };
 	int64_t stride[6] = { (int64_t)h * w * c, (int64_t)w * c, (int64_t)b * co, c, co, 1 };
-	nn_strided_copy *sc = nn_persistent_alloc(ctx, sizeof *sc);
-	if (sc == NULL)
-		return ctx->err->code;
-	nn_sc_init(sc, 6, dims, stride, fsnn_dtype_size(in->type));
-	node->op_data = sc;
-	return FSNN_OK;
-}
-
-static fsnn_status depth_to_space_eval(const nn_eval_ctx *ctx, const nn_node *node)
-{
-	nn_sc_run(node->op_data, nn_in_data(ctx, node, 0), nn_out_data(ctx, node, 0));
-	return FSNN_OK;
+	return nn_sc_prepare(ctx, node, 6, dims, stride, fsnn_dtype_size(in->type));
 }
 
 const nn_kernel nn_kernel_depth_to_space = {
 	.builtin = NN_OP_DEPTH_TO_SPACE,
 	.name = "DEPTH_TO_SPACE",
 	.prepare = depth_to_space_prepare,
-	.eval = depth_to_space_eval,
+	.eval = nn_sc_eval,
 };

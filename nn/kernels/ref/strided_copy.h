@@ -58,4 +58,47 @@ static void nn_sc_run(const nn_strided_copy *sc, const uint8_t *in, uint8_t *out
 	}
 }
 
+/* Prepare tail of the three kernels: a persistent walk as node->op_data. */
+static inline fsnn_status nn_sc_prepare(nn_prepare_ctx *ctx, nn_node *node, int rank,
+					const int64_t *dims, const int64_t *in_stride,
+					size_t elem_size)
+{
+	nn_strided_copy *sc = nn_persistent_alloc(ctx, sizeof *sc);
+	if (sc == NULL)
+		return ctx->err->code;
+	nn_sc_init(sc, rank, dims, in_stride, elem_size);
+	node->op_data = sc;
+	return FSNN_OK;
+}
+
+/* The eval of all three: run the prepared walk from input 0 to output 0. */
+static inline fsnn_status nn_sc_eval(const nn_eval_ctx *ctx, const nn_node *node)
+{
+	nn_sc_run(node->op_data, nn_in_data(ctx, node, 0), nn_out_data(ctx, node, 0));
+	return FSNN_OK;
+}
+
+/* Prepare head of DEPTH_TO_SPACE and SPACE_TO_DEPTH: one rank-4 input of a
+ * fixed-size type, the output of its type, and the block_size option
+ * (field 0 of both option tables; the caller checks its range). */
+static inline fsnn_status nn_sc_block_prepare(nn_prepare_ctx *ctx, const nn_node *node,
+					      const nn_tensor **in_out, int32_t *block)
+{
+	fsnn_status st = nn_ku_inputs(ctx, node, 1, 1, 1);
+	if (st != FSNN_OK)
+		return st;
+	const nn_tensor *in = nn_ku_input_required(ctx, node, 0, "input");
+	if (in == NULL)
+		return ctx->err->code;
+	const nn_tensor *out = nn_output(ctx, node, 0);
+	if ((st = nn_check_type(ctx, node, in, "input", FSNN_FLOAT32, FSNN_INT8, FSNN_UINT8,
+				FSNN_INT32, FSNN_INT64, -1)) ||
+	    (st = nn_check_type(ctx, node, out, "output", in->type, -1)) ||
+	    (st = nn_ku_check_rank(ctx, node, in, "input", 4)))
+		return st;
+	*in_out = in;
+	*block = nn_fb_i32(&node->options, 0, 0);
+	return FSNN_OK;
+}
+
 #endif /* NN_STRIDED_COPY_H */

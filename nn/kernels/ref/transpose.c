@@ -61,23 +61,12 @@ static fsnn_status transpose_prepare(nn_prepare_ctx *ctx, nn_node *node)
 	}
 	if ((st = nn_check_output_shape(ctx, node, 0, rank, out_dims)))
 		return st;
-	nn_strided_copy *sc = nn_persistent_alloc(ctx, sizeof *sc);
-	if (sc == NULL)
-		return ctx->err->code;
-	nn_sc_init(sc, rank, dims, walk, fsnn_dtype_size(in->type));
-	node->op_data = sc;
-	return FSNN_OK;
-}
-
-static fsnn_status transpose_eval(const nn_eval_ctx *ctx, const nn_node *node)
-{
-	nn_sc_run(node->op_data, nn_in_data(ctx, node, 0), nn_out_data(ctx, node, 0));
-	return FSNN_OK;
+	return nn_sc_prepare(ctx, node, rank, dims, walk, fsnn_dtype_size(in->type));
 }
 
 const nn_kernel nn_kernel_transpose = {
 	.builtin = NN_OP_TRANSPOSE,
 	.name = "TRANSPOSE",
 	.prepare = transpose_prepare,
-	.eval = transpose_eval,
+	.eval = nn_sc_eval,
 };

@@ -17,31 +17,16 @@
 
 typedef struct dw_data {
 	fsnn_dtype type;
-	int32_t stride_h, stride_w, dil_h, dil_w, pad_top, pad_left, mult;
+	nn_ku_window win;
+	int32_t mult;
 	nn_ku_weighted wt;       /* zero points, bias, requantisation or clamp */
 } dw_data;
 
 static fsnn_status dw_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {
-	fsnn_status st = nn_ku_inputs(ctx, node, 2, 3, 1);
+	const nn_tensor *in = NULL, *w = NULL, *bias = NULL, *out = NULL;
+	fsnn_status st = nn_ku_conv_tensors(ctx, node, &in, &w, &bias, &out);
 	if (st != FSNN_OK)
-		return st;
-	const nn_tensor *in = nn_ku_input_required(ctx, node, 0, "input");
-	const nn_tensor *w = in ? nn_ku_input_required(ctx, node, 1, "filter") : NULL;
-	if (w == NULL)
-		return FSNN_E_FORMAT;
-	const nn_tensor *bias = nn_input(ctx, node, 2);
-	nn_tensor *out = nn_output(ctx, node, 0);
-
-	if ((st = nn_check_type(ctx, node, in, "input", FSNN_INT8, FSNN_UINT8, FSNN_FLOAT32, -1)) ||
-	    (st = nn_check_type(ctx, node, w, "filter", in->type, -1)) ||
-	    (st = nn_check_type(ctx, node, out, "output", in->type, -1)))
-		return st;
-	if (bias && (st = nn_check_type(ctx, node, bias, "bias",
-					in->type == FSNN_FLOAT32 ? FSNN_FLOAT32 : FSNN_INT32, -1)))
-		return st;
-	if ((st = nn_ku_check_rank(ctx, node, in, "input", 4)) ||
-	    (st = nn_ku_check_rank(ctx, node, w, "filter", 4)))
 		return st;
 
 	const nn_fb_table *o = &node->options;
@@ -63,31 +48,18 @@ static fsnn_status dw_prepare(nn_prepare_ctx *ctx, nn_node *node)
 		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
 				    "depth_multiplier option is %d but filter '%s' has %d = %d x %d channels",
 				    mult_opt, w->name, cout, cin, mult);
-	if (bias && (bias->rank != 1 || bias->dims[0] != cout))
-		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
-				    "bias '%s' has %d elements (rank %d); expected %d (rank 1)",
-				    bias->name, bias->rank ? bias->dims[0] : 0, bias->rank, cout);
-	if (bias && bias->data == NULL)
-		return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
-				    "bias '%s' is not a constant; expected constant data", bias->name);
+	if ((st = nn_ku_check_bias(ctx, node, bias, cout)))
+		return st;
 
 	dw_data *d = nn_persistent_alloc(ctx, sizeof *d);
 	if (d == NULL)
 		return FSNN_E_NOMEM;
+	d->win = (nn_ku_window){ .stride_h = sh, .stride_w = sw, .dil_h = dh, .dil_w = dw };
 	int32_t oh, ow;
-	if (!nn_compute_padding(padding, in->dims[1], kh, sh, dh, &oh, &d->pad_top) ||
-	    !nn_compute_padding(padding, in->dims[2], kw, sw, dw, &ow, &d->pad_left))
-		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
-				    "input '%s' %dx%d with filter %dx%d, stride %dx%d, dilation %dx%d, "
-				    "padding %d gives no output; expected positive strides/dilations and "
-				    "a filter that fits", in->name, in->dims[1], in->dims[2], kh, kw,
-				    sh, sw, dh, dw, padding);
-	const int32_t odims[4] = { in->dims[0], oh, ow, cout };
-	if ((st = nn_check_output_shape(ctx, node, 0, 4, odims)))
+	if ((st = nn_ku_conv_output(ctx, node, in, padding, kh, kw, cout, &d->win, &oh, &ow)))
 		return st;
 
 	d->type = in->type;
-	d->stride_h = sh; d->stride_w = sw; d->dil_h = dh; d->dil_w = dw;
 	d->mult = mult;
 	if ((st = nn_ku_weighted_prepare(ctx, node, in, w, "filter", 3, bias, out, act, cout,
 					  true, &d->wt)))
@@ -113,15 +85,15 @@ static void dw_q8(const dw_data *d, const dw_geom *g, const void *xv, const void
 	for (int32_t b = 0; b < g->n; b++)
 	for (int32_t oy = 0; oy < g->oh; oy++)
 	for (int32_t ox = 0; ox < g->ow; ox++) {
-		const int32_t iy0 = oy * d->stride_h - d->pad_top;
-		const int32_t ix0 = ox * d->stride_w - d->pad_left;
+		const int32_t iy0 = oy * d->win.stride_h - d->win.pad_top;
+		const int32_t ix0 = ox * d->win.stride_w - d->win.pad_left;
 		memcpy(acc, d->wt.bias, (size_t)g->cout * sizeof *acc);
 		for (int32_t ky = 0; ky < g->kh; ky++) {
-			const int32_t iy = iy0 + ky * d->dil_h;
+			const int32_t iy = iy0 + ky * d->win.dil_h;
 			if (iy < 0 || iy >= g->ih)
 				continue;
 			for (int32_t kx = 0; kx < g->kw; kx++) {
-				const int32_t ix = ix0 + kx * d->dil_w;
+				const int32_t ix = ix0 + kx * d->win.dil_w;
 				if (ix < 0 || ix >= g->iw)
 					continue;
 				const size_t xo = (((size_t)b * g->ih + iy) * g->iw + ix) * g->cin;
@@ -153,16 +125,16 @@ static void dw_f32(const dw_data *d, const dw_geom *g, const float *x, const flo
 	for (int32_t b = 0; b < g->n; b++)
 	for (int32_t oy = 0; oy < g->oh; oy++)
 	for (int32_t ox = 0; ox < g->ow; ox++) {
-		const int32_t iy0 = oy * d->stride_h - d->pad_top;
-		const int32_t ix0 = ox * d->stride_w - d->pad_left;
+		const int32_t iy0 = oy * d->win.stride_h - d->win.pad_top;
+		const int32_t ix0 = ox * d->win.stride_w - d->win.pad_left;
 		float *acc = y + (((size_t)b * g->oh + oy) * g->ow + ox) * g->cout;
 		memcpy(acc, d->wt.bias_f, (size_t)g->cout * sizeof *acc);
 		for (int32_t ky = 0; ky < g->kh; ky++) {
-			const int32_t iy = iy0 + ky * d->dil_h;
+			const int32_t iy = iy0 + ky * d->win.dil_h;
 			if (iy < 0 || iy >= g->ih)
 				continue;
 			for (int32_t kx = 0; kx < g->kw; kx++) {
-				const int32_t ix = ix0 + kx * d->dil_w;
+				const int32_t ix = ix0 + kx * d->win.dil_w;
 				if (ix < 0 || ix >= g->iw)
 					continue;
 				const float *xp = x + (((size_t)b * g->ih + iy) * g->iw + ix) * g->cin;

@@ -57,13 +57,8 @@ static fsnn_status fc_prepare(nn_prepare_ctx *ctx, nn_node *node)
 		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
 				    "keep_num_dims: input '%s' last dimension %d differs from weights '%s' "
 				    "columns %d", in->name, in->dims[in->rank - 1], w->name, k);
-	if (bias && (bias->rank != 1 || bias->dims[0] != n))
-		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
-				    "bias '%s' has %d elements (rank %d); expected %d (rank 1)",
-				    bias->name, bias->rank ? bias->dims[0] : 0, bias->rank, n);
-	if (bias && bias->data == NULL)
-		return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
-				    "bias '%s' is not a constant; expected constant data", bias->name);
+	if ((st = nn_ku_check_bias(ctx, node, bias, n)))
+		return st;
 
 	int32_t odims[FSNN_MAX_RANK];
 	int orank;

@@ -247,6 +247,66 @@ fsnn_status nn_ku_requant_prepare(nn_prepare_ctx *ctx, const nn_node *node, cons
 	return FSNN_OK;
 }
 
+fsnn_status nn_ku_conv_tensors(nn_prepare_ctx *ctx, const nn_node *node, const nn_tensor **in,
+			       const nn_tensor **w, const nn_tensor **bias,
+			       const nn_tensor **out)
+{
+	fsnn_status st = nn_ku_inputs(ctx, node, 2, 3, 1);
+	if (st != FSNN_OK)
+		return st;
+	const nn_tensor *x = nn_ku_input_required(ctx, node, 0, "input");
+	const nn_tensor *f = x ? nn_ku_input_required(ctx, node, 1, "filter") : NULL;
+	if (f == NULL)
+		return FSNN_E_FORMAT;
+	const nn_tensor *b = nn_input(ctx, node, 2);
+	const nn_tensor *y = nn_output(ctx, node, 0);
+	if ((st = nn_check_type(ctx, node, x, "input", FSNN_INT8, FSNN_UINT8, FSNN_FLOAT32, -1)) ||
+	    (st = nn_check_type(ctx, node, f, "filter", x->type, -1)) ||
+	    (st = nn_check_type(ctx, node, y, "output", x->type, -1)))
+		return st;
+	if (b && (st = nn_check_type(ctx, node, b, "bias",
+				     x->type == FSNN_FLOAT32 ? FSNN_FLOAT32 : FSNN_INT32, -1)))
+		return st;
+	if ((st = nn_ku_check_rank(ctx, node, x, "input", 4)) ||
+	    (st = nn_ku_check_rank(ctx, node, f, "filter", 4)))
+		return st;
+	*in = x;
+	*w = f;
+	*bias = b;
+	*out = y;
+	return FSNN_OK;
+}
+
+fsnn_status nn_ku_check_bias(nn_prepare_ctx *ctx, const nn_node *node, const nn_tensor *bias,
+			     int32_t n)
+{
+	if (bias && (bias->rank != 1 || bias->dims[0] != n))
+		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
+				    "bias '%s' has %d elements (rank %d); expected %d (rank 1)",
+				    bias->name, bias->rank ? bias->dims[0] : 0, bias->rank, n);
+	/* Prepare copies it once; run-time biases are not supported. */
+	if (bias && bias->data == NULL)
+		return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
+				    "bias '%s' is not a constant; expected constant data", bias->name);
+	return FSNN_OK;
+}
+
+fsnn_status nn_ku_conv_output(nn_prepare_ctx *ctx, const nn_node *node, const nn_tensor *in,
+			      int padding, int32_t kh, int32_t kw, int32_t cout,
+			      nn_ku_window *win, int32_t *oh, int32_t *ow)
+{
+	const int32_t sh = win->stride_h, sw = win->stride_w, dh = win->dil_h, dw = win->dil_w;
+	if (!nn_compute_padding(padding, in->dims[1], kh, sh, dh, oh, &win->pad_top) ||
+	    !nn_compute_padding(padding, in->dims[2], kw, sw, dw, ow, &win->pad_left))
+		return nn_prep_fail(ctx, node, FSNN_E_SHAPE,
+				    "input '%s' %dx%d with filter %dx%d, stride %dx%d, dilation %dx%d, "
+				    "padding %d gives no output; expected positive strides/dilations and "
+				    "a filter that fits", in->name, in->dims[1], in->dims[2], kh, kw,
+				    sh, sw, dh, dw, padding);
+	const int32_t odims[4] = { in->dims[0], *oh, *ow, cout };
+	return nn_check_output_shape(ctx, node, 0, 4, odims);
+}
+
 fsnn_status nn_ku_weighted_prepare(nn_prepare_ctx *ctx, const nn_node *node,
 				   const nn_tensor *in, const nn_tensor *w, const char *w_role,
 				   int w_channel_dim, const nn_tensor *bias, const nn_tensor *out,

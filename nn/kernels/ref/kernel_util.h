@@ -169,6 +169,32 @@ static inline int32_t nn_ku_requant_apply(const nn_ku_requant *rq, int c, int32_
 	return nn_requant_fp32(acc, rq->scale[c], rq->out_zp, rq->qmin, rq->qmax);
 }
 
+/* ---- conv-like ops: shared shape checks --------------------------------- */
+/* Inputs of CONV_2D and DEPTHWISE_CONV_2D: input (rank 4), filter (rank 4)
+ * of the input's type, optional bias (float32 for float, else int32) and
+ * an output of the input's type; float32, int8 or uint8. *bias may be NULL. */
+fsnn_status nn_ku_conv_tensors(nn_prepare_ctx *ctx, const nn_node *node, const nn_tensor **in,
+			       const nn_tensor **w, const nn_tensor **bias,
+			       const nn_tensor **out);
+
+/* A present bias must be a rank-1 constant of n elements. */
+fsnn_status nn_ku_check_bias(nn_prepare_ctx *ctx, const nn_node *node, const nn_tensor *bias,
+			     int32_t n);
+
+/* Sliding-window geometry of a conv: strides and dilations from the
+ * options, leading paddings computed by nn_ku_conv_output. */
+typedef struct nn_ku_window {
+	int32_t stride_h, stride_w, dil_h, dil_w;
+	int32_t pad_top, pad_left;
+} nn_ku_window;
+
+/* Output size of a conv of NHWC input in with a kh x kw filter (strides and
+ * dilations already in win): fills win's paddings and *oh, *ow, and checks
+ * the declared output shape is [N, oh, ow, cout]. */
+fsnn_status nn_ku_conv_output(nn_prepare_ctx *ctx, const nn_node *node, const nn_tensor *in,
+			      int padding, int32_t kh, int32_t kw, int32_t cout,
+			      nn_ku_window *win, int32_t *oh, int32_t *ow);
+
 /* ---- weighted ops: shared prepare --------------------------------------- *
  * CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV and FULLY_CONNECTED all need,
  * once their shapes are checked, the same per-type state: a float clamp and

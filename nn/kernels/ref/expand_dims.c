@@ -5,8 +5,6 @@
  * alias. Raw bytes either way, as LiteRT (XNNPACK reshape or the builtin
  * copy) gives.
  */
-#include <string.h>
-
 #include "slice_common.h"
 
 static fsnn_status expand_dims_prepare(nn_prepare_ctx *ctx, nn_node *node)
@@ -39,19 +37,10 @@ static fsnn_status expand_dims_prepare(nn_prepare_ctx *ctx, nn_node *node)
 	return nn_check_output_shape(ctx, node, 0, in->rank + 1, dims);
 }
 
-static fsnn_status expand_dims_eval(const nn_eval_ctx *ctx, const nn_node *node)
-{
-	const void *in = nn_in_data(ctx, node, 0);
-	void *out = nn_out_data(ctx, node, 0);
-	if (in != out)
-		memmove(out, in, nn_tensor_of(ctx, node->outputs[0])->bytes);
-	return FSNN_OK;
-}
-
 const nn_kernel nn_kernel_expand_dims = {
 	.builtin = NN_OP_EXPAND_DIMS,
 	.name = "EXPAND_DIMS",
 	.prepare = expand_dims_prepare,
-	.eval = expand_dims_eval,
+	.eval = nn_ku_alias_eval,
 	.aliases_input = true,
 };

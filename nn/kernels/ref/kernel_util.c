@@ -569,3 +569,45 @@ fsnn_status nn_ku_lut8_from_float(nn_prepare_ctx *ctx, nn_node *node, const nn_t
 	}
 	return FSNN_OK;
 }
+
+fsnn_status nn_ku_alias_eval(const nn_eval_ctx *ec, const nn_node *node)
+{
+	const void *in = nn_in_data(ec, node, 0);
+	void *out = nn_out_data(ec, node, 0);
+	if (in != out)
+		memmove(out, in, nn_tensor_of(ec, node->outputs[0])->bytes);
+	return FSNN_OK;
+}
+
+fsnn_status nn_ku_resize_prepare(nn_prepare_ctx *ctx, const nn_node *node, bool int32_ok,
+				 const nn_tensor **in, const nn_tensor **out)
+{
+	fsnn_status st = nn_ku_inputs(ctx, node, 2, 2, 1);
+	if (st != FSNN_OK)
+		return st;
+	const nn_tensor *x = nn_ku_input_required(ctx, node, 0, "input");
+	const nn_tensor *size = x ? nn_ku_input_required(ctx, node, 1, "size") : NULL;
+	if (size == NULL)
+		return ctx->err->code;
+	const nn_tensor *y = nn_output(ctx, node, 0);
+	if ((st = nn_check_type(ctx, node, x, "input", FSNN_FLOAT32, FSNN_INT8, FSNN_UINT8,
+				int32_ok ? (int)FSNN_INT32 : -1, -1)) ||
+	    (st = nn_check_type(ctx, node, y, "output", x->type, -1)) ||
+	    (st = nn_check_type(ctx, node, size, "size", FSNN_INT32, -1)) ||
+	    (st = nn_ku_check_rank(ctx, node, x, "input", 4)))
+		return st;
+	if (size->data == NULL || size->elems != 2)
+		return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
+				    "size '%s' must be a constant tensor of 2 values [height, width]", size->name);
+	int32_t hw[2];
+	memcpy(hw, size->data, sizeof hw);
+	if (hw[0] < 1 || hw[1] < 1)
+		return nn_prep_fail(ctx, node, FSNN_E_SHAPE, "size '%s' is [%d, %d]; expected positive values",
+				    size->name, (int)hw[0], (int)hw[1]);
+	int32_t dims[4] = { x->dims[0], hw[0], hw[1], x->dims[3] };
+	if ((st = nn_check_output_shape(ctx, node, 0, 4, dims)))
+		return st;
+	*in = x;
+	*out = y;
+	return FSNN_OK;
+}

@@ -297,4 +297,18 @@ void nn_ku_lut8_eval(const nn_eval_ctx *ec, const nn_node *node);
 fsnn_status nn_ku_lut8_from_float(nn_prepare_ctx *ctx, nn_node *node, const nn_tensor *in,
 				  const nn_tensor *out, float (*f)(float));
 
+/* ---- shape-only ops ------------------------------------------------------ */
+/* Eval of RESHAPE, SQUEEZE and EXPAND_DIMS (aliases_input kernels): the
+ * planner usually gives the output the input's buffer; when it could not
+ * (e.g. a graph input or constant), copy the bytes. */
+fsnn_status nn_ku_alias_eval(const nn_eval_ctx *ec, const nn_node *node);
+
+/* ---- resize ops ----------------------------------------------------------- */
+/* Common prepare of RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR: NHWC input
+ * (float32, int8, uint8, and int32 when int32_ok), a constant int32 size
+ * [height, width] of positive values, output [N, height, width, C] of the
+ * input's type. */
+fsnn_status nn_ku_resize_prepare(nn_prepare_ctx *ctx, const nn_node *node, bool int32_ok,
+				 const nn_tensor **in, const nn_tensor **out);
+
 #endif /* NN_KERNEL_UTIL_H */

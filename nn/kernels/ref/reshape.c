@@ -93,19 +93,10 @@ static fsnn_status reshape_prepare(nn_prepare_ctx *ctx, nn_node *node)
 	return nn_check_output_shape(ctx, node, 0, rank, dims);
 }
 
-static fsnn_status reshape_eval(const nn_eval_ctx *ctx, const nn_node *node)
-{
-	const void *in = nn_in_data(ctx, node, 0);
-	void *out = nn_out_data(ctx, node, 0);
-	if (in != out)
-		memmove(out, in, nn_tensor_of(ctx, node->outputs[0])->bytes);
-	return FSNN_OK;
-}
-
 const nn_kernel nn_kernel_reshape = {
 	.builtin = NN_OP_RESHAPE,
 	.name = "RESHAPE",
 	.prepare = reshape_prepare,
-	.eval = reshape_eval,
+	.eval = nn_ku_alias_eval,
 	.aliases_input = true,
 };

@@ -11,8 +11,6 @@
  * fractions. align_corners wins when both flags are set.
  */
 #include <math.h>
-#include <string.h>
-
 #include "kernel_util.h"
 
 typedef struct bilinear_tap {
@@ -53,30 +51,11 @@ static void make_taps(bilinear_tap *t, int32_t in_size, int32_t out_size, bool a
 
 static fsnn_status resize_bilinear_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {
-	fsnn_status st = nn_ku_inputs(ctx, node, 2, 2, 1);
+	const nn_tensor *in = NULL, *out = NULL;
+	fsnn_status st = nn_ku_resize_prepare(ctx, node, false, &in, &out);
 	if (st != FSNN_OK)
 		return st;
-	const nn_tensor *in = nn_ku_input_required(ctx, node, 0, "input");
-	const nn_tensor *size = in ? nn_ku_input_required(ctx, node, 1, "size") : NULL;
-	if (size == NULL)
-		return ctx->err->code;
-	const nn_tensor *out = nn_output(ctx, node, 0);
-	if ((st = nn_check_type(ctx, node, in, "input", FSNN_FLOAT32, FSNN_INT8, FSNN_UINT8, -1)) ||
-	    (st = nn_check_type(ctx, node, out, "output", in->type, -1)) ||
-	    (st = nn_check_type(ctx, node, size, "size", FSNN_INT32, -1)) ||
-	    (st = nn_ku_check_rank(ctx, node, in, "input", 4)))
-		return st;
-	if (size->data == NULL || size->elems != 2)
-		return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
-				    "size '%s' must be a constant tensor of 2 values [height, width]", size->name);
-	int32_t hw[2];
-	memcpy(hw, size->data, sizeof hw);
-	if (hw[0] < 1 || hw[1] < 1)
-		return nn_prep_fail(ctx, node, FSNN_E_SHAPE, "size '%s' is [%d, %d]; expected positive values",
-				    size->name, (int)hw[0], (int)hw[1]);
-	int32_t dims[4] = { in->dims[0], hw[0], hw[1], in->dims[3] };
-	if ((st = nn_check_output_shape(ctx, node, 0, 4, dims)))
-		return st;
+	const int32_t hw[2] = { out->dims[1], out->dims[2] };   /* checked: the size input */
 	if (in->type != FSNN_FLOAT32) {
 		if ((st = nn_ku_check_quant(ctx, node, in, "input", -1)) ||
 		    (st = nn_ku_check_quant(ctx, node, out, "output", -1)))

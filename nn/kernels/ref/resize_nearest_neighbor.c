@@ -41,30 +41,11 @@ static int32_t nearest_fixed(int32_t o, int32_t in_size, int32_t out_size)
 
 static fsnn_status resize_nn_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {
-	fsnn_status st = nn_ku_inputs(ctx, node, 2, 2, 1);
+	const nn_tensor *in = NULL, *out = NULL;
+	fsnn_status st = nn_ku_resize_prepare(ctx, node, true, &in, &out);
 	if (st != FSNN_OK)
 		return st;
-	const nn_tensor *in = nn_ku_input_required(ctx, node, 0, "input");
-	const nn_tensor *size = in ? nn_ku_input_required(ctx, node, 1, "size") : NULL;
-	if (size == NULL)
-		return ctx->err->code;
-	const nn_tensor *out = nn_output(ctx, node, 0);
-	if ((st = nn_check_type(ctx, node, in, "input", FSNN_FLOAT32, FSNN_INT8, FSNN_UINT8, FSNN_INT32, -1)) ||
-	    (st = nn_check_type(ctx, node, out, "output", in->type, -1)) ||
-	    (st = nn_check_type(ctx, node, size, "size", FSNN_INT32, -1)) ||
-	    (st = nn_ku_check_rank(ctx, node, in, "input", 4)))
-		return st;
-	if (size->data == NULL || size->elems != 2)
-		return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
-				    "size '%s' must be a constant tensor of 2 values [height, width]", size->name);
-	int32_t hw[2];
-	memcpy(hw, size->data, sizeof hw);
-	if (hw[0] < 1 || hw[1] < 1)
-		return nn_prep_fail(ctx, node, FSNN_E_SHAPE, "size '%s' is [%d, %d]; expected positive values",
-				    size->name, (int)hw[0], (int)hw[1]);
-	int32_t dims[4] = { in->dims[0], hw[0], hw[1], in->dims[3] };
-	if ((st = nn_check_output_shape(ctx, node, 0, 4, dims)))
-		return st;
+	const int32_t hw[2] = { out->dims[1], out->dims[2] };   /* checked: the size input */
 	/* ResizeNearestNeighborOptions: align_corners (0), half_pixel_centers (1). */
 	bool align = nn_fb_u8(&node->options, 0, 0) != 0;
 	bool half = nn_fb_u8(&node->options, 1, 0) != 0;

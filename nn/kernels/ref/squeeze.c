@@ -3,8 +3,6 @@
  * of them). The output shares the input's storage (aliases_input); eval
  * only copies when the planner could not alias.
  */
-#include <string.h>
-
 #include "kernel_util.h"
 
 static fsnn_status squeeze_prepare(nn_prepare_ctx *ctx, nn_node *node)
@@ -40,19 +38,10 @@ static fsnn_status squeeze_prepare(nn_prepare_ctx *ctx, nn_node *node)
 	return nn_check_output_shape(ctx, node, 0, rank, dims);
 }
 
-static fsnn_status squeeze_eval(const nn_eval_ctx *ctx, const nn_node *node)
-{
-	const void *in = nn_in_data(ctx, node, 0);
-	void *out = nn_out_data(ctx, node, 0);
-	if (in != out)
-		memmove(out, in, nn_tensor_of(ctx, node->outputs[0])->bytes);
-	return FSNN_OK;
-}
-
 const nn_kernel nn_kernel_squeeze = {
 	.builtin = NN_OP_SQUEEZE,
 	.name = "SQUEEZE",
 	.prepare = squeeze_prepare,
-	.eval = squeeze_eval,
+	.eval = nn_ku_alias_eval,
 	.aliases_input = true,
 };

@@ -543,8 +543,12 @@ uint8_t *nn_ku_lut8_alloc(nn_prepare_ctx *ctx, nn_node *node)
 
 void nn_ku_lut8_eval(const nn_eval_ctx *ec, const nn_node *node)
 {
+	nn_ku_lut8_apply(ec, node, node->op_data);
+}
+
+void nn_ku_lut8_apply(const nn_eval_ctx *ec, const nn_node *node, const uint8_t *lut)
+{
 	const nn_tensor *in = nn_tensor_of(ec, node->inputs[0]);
-	const uint8_t *lut = node->op_data;
 	const uint8_t *x = nn_in_data(ec, node, 0);
 	uint8_t *y = nn_out_data(ec, node, 0);
 	for (size_t i = 0; i < in->elems; i++)

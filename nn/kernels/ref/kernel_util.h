@@ -290,6 +290,8 @@ fsnn_status nn_ku_unary_prepare(nn_prepare_ctx *ctx, const nn_node *node,
  * nn_ku_lut8_eval maps input 0 through it into output 0. */
 uint8_t *nn_ku_lut8_alloc(nn_prepare_ctx *ctx, nn_node *node);
 void nn_ku_lut8_eval(const nn_eval_ctx *ec, const nn_node *node);
+/* Same lookup through a table kept elsewhere (inside an op's own data). */
+void nn_ku_lut8_apply(const nn_eval_ctx *ec, const nn_node *node, const uint8_t *lut);
 
 /* Fills such a table the way XNNPACK's reference LUT kernels do (which
  * LiteRT runs for quantised LOGISTIC and TANH): dequantise in float32,

@@ -75,10 +75,7 @@ static fsnn_status relu_family_eval(const nn_eval_ctx *ctx, const nn_node *node)
 		}
 		return FSNN_OK;
 	}
-	const uint8_t *x = nn_in_data(ctx, node, 0);
-	uint8_t *y = nn_out_data(ctx, node, 0);
-	for (size_t i = 0; i < n; i++)
-		y[i] = d->lut[x[i]];
+	nn_ku_lut8_apply(ctx, node, d->lut);
 	return FSNN_OK;
 }
 

@@ -261,6 +261,17 @@ typedef void (*nn_bcast_row_fn)(void *user, size_t o, size_t a, size_t b, int32_
 void nn_bcast_for_each_row(const nn_bcast *bc, nn_bcast_row_fn row, void *user);
 
 /* ---- shapes ------------------------------------------------------------- */
+/* Whether a and b have the same rank and dimensions. */
+static inline bool nn_ku_same_shape(const nn_tensor *a, const nn_tensor *b)
+{
+	if (a->rank != b->rank)
+		return false;
+	for (int d = 0; d < a->rank; d++)
+		if (a->dims[d] != b->dims[d])
+			return false;
+	return true;
+}
+
 /* Product of dims[from..to), 1 when empty. */
 int64_t nn_dims_product(const int32_t *dims, int from, int to);
 

@@ -21,10 +21,7 @@ static fsnn_status pack_prepare(nn_prepare_ctx *ctx, nn_node *node)
 			return ctx->err->code;
 		if ((st = nn_slice_same_q(ctx, node, first, t, role)))
 			return st;
-		bool same = t->rank == first->rank;
-		for (int d = 0; same && d < t->rank; d++)
-			same = t->dims[d] == first->dims[d];
-		if (!same)
+		if (!nn_ku_same_shape(t, first))
 			return nn_prep_fail(ctx, node, FSNN_E_SHAPE, "%s '%s' differs in shape from "
 					    "input 0 '%s'", role, t->name, first->name);
 	}

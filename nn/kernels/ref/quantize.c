@@ -91,9 +91,7 @@ static fsnn_status quantize_eval(const nn_eval_ctx *ctx, const nn_node *node)
 		}
 		return FSNN_OK;
 	}
-	const uint8_t *x = nn_in_data(ctx, node, 0);
-	for (size_t i = 0; i < in->elems; i++)
-		y[i] = d->lut[x[i]];
+	nn_ku_lut8_apply(ctx, node, d->lut);
 	return FSNN_OK;
 }
 

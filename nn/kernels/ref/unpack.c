@@ -19,10 +19,7 @@ static fsnn_status unpack_prepare(nn_prepare_ctx *ctx, nn_node *node)
 		const nn_tensor *t = nn_output(ctx, node, i);
 		if ((st = nn_slice_same_q(ctx, node, in, t, role)))
 			return st;
-		bool same = t->rank == first->rank;
-		for (int d = 0; same && d < t->rank; d++)
-			same = t->dims[d] == first->dims[d];
-		if (!same)
+		if (!nn_ku_same_shape(t, first))
 			return nn_prep_fail(ctx, node, FSNN_E_SHAPE, "%s '%s' differs in shape from "
 					    "output 0 '%s'", role, t->name, first->name);
 	}

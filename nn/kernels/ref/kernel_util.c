@@ -615,3 +615,40 @@ fsnn_status nn_ku_resize_prepare(nn_prepare_ctx *ctx, const nn_node *node, bool 
 	*out = y;
 	return FSNN_OK;
 }
+
+fsnn_status nn_ku_lut8_fixed_prepare(nn_prepare_ctx *ctx, nn_node *node, float (*f)(float),
+				     float out_scale, const char *out_scale_text,
+				     int32_t zp_int8, int32_t zp_uint8)
+{
+	const nn_tensor *in, *out;
+	fsnn_status st = nn_ku_unary_prepare(ctx, node, &in, &out);
+	if (st != FSNN_OK)
+		return st;
+	node->macs = in->elems;
+	if (in->type == FSNN_FLOAT32)
+		return FSNN_OK;
+	if ((st = nn_ku_check_quant(ctx, node, in, "input", -1)) ||
+	    (st = nn_ku_check_quant(ctx, node, out, "output", -1)))
+		return st;
+	int32_t want_zp = in->type == FSNN_INT8 ? zp_int8 : zp_uint8;
+	if (out->scale[0] != out_scale || out->zero_point[0] != want_zp)
+		return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
+				    "output '%s' has scale %g and zero point %d; expected %s and %d",
+				    out->name, (double)out->scale[0], (int)out->zero_point[0],
+				    out_scale_text, (int)want_zp);
+	return nn_ku_lut8_from_float(ctx, node, in, out, f);
+}
+
+fsnn_status nn_ku_unary_eval(const nn_eval_ctx *ec, const nn_node *node, float (*f)(float))
+{
+	const nn_tensor *in = nn_tensor_of(ec, node->inputs[0]);
+	if (in->type != FSNN_FLOAT32) {
+		nn_ku_lut8_eval(ec, node);
+		return FSNN_OK;
+	}
+	const float *x = nn_in_data(ec, node, 0);
+	float *y = nn_out_data(ec, node, 0);
+	for (size_t i = 0; i < in->elems; i++)
+		y[i] = f(x[i]);
+	return FSNN_OK;
+}

@@ -310,6 +310,16 @@ void nn_ku_lut8_apply(const nn_eval_ctx *ec, const nn_node *node, const uint8_t 
 fsnn_status nn_ku_lut8_from_float(nn_prepare_ctx *ctx, nn_node *node, const nn_tensor *in,
 				  const nn_tensor *out, float (*f)(float));
 
+/* Whole prepare of LOGISTIC and TANH: unary checks, and for 8-bit tensors
+ * the fixed output quantisation TFLite's builtin kernel demands (scale
+ * out_scale, zero point zp_int8 or zp_uint8) and the table of f. */
+fsnn_status nn_ku_lut8_fixed_prepare(nn_prepare_ctx *ctx, nn_node *node, float (*f)(float),
+				     float out_scale, const char *out_scale_text,
+				     int32_t zp_int8, int32_t zp_uint8);
+
+/* Eval of such ops: f on each float32 element, else the table. */
+fsnn_status nn_ku_unary_eval(const nn_eval_ctx *ec, const nn_node *node, float (*f)(float));
+
 /* ---- shape-only ops ------------------------------------------------------ */
 /* Eval of RESHAPE, SQUEEZE and EXPAND_DIMS (aliases_input kernels): the
  * planner usually gives the output the input's buffer; when it could not

@@ -154,7 +154,8 @@ def cmd_train(a):
     from . import train
     train.train(a.images, a.masks, a.output, init=a.init, crop=a.crop, batch_size=a.batch,
                 iters=a.iters, lr=a.lr, val_fraction=a.val_fraction, seed=a.seed,
-                eval_every=a.eval_every, patience=a.patience, tile=a.tile, threads=a.threads)
+                eval_every=a.eval_every, patience=a.patience, tile=a.tile, threads=a.threads,
+                invert=a.invert, balance_polarity=a.balance_polarity, on_object=a.on_object)
     return 0
 
 
@@ -215,6 +216,14 @@ def main(argv=None):
     t.add_argument("--patience", type=int, default=5)
     t.add_argument("--tile", type=int, default=256, help="tile size for validation")
     t.add_argument("--threads", type=int, default=2)
+    t.add_argument("--invert", type=float, default=0.0,
+                   help="probability of inverting a training crop (255 - x): teaches both "
+                        "bright-on-dark and dark-on-bright objects")
+    t.add_argument("--balance-polarity", action="store_true",
+                   help="sample images with dark objects on a bright background and those with "
+                        "bright objects on a dark one equally often")
+    t.add_argument("--on-object", type=float, default=0.0,
+                   help="fraction of crops placed to contain a foreground pixel")
     t.set_defaults(func=cmd_train)
 
     a = p.parse_args(argv)

@@ -3,7 +3,11 @@
 Input stays raw 0..255 grey (no normalisation), as the exported int8
 models expect. Loss: BCE + soft Dice (Dice keeps small foregrounds from
 being ignored). Augmentation: random crops, flips, 90-degree turns, small
-rotations, gain/offset/gamma jitter. A seeded split holds out validation
+rotations, gain/offset/gamma jitter and, optionally, intensity inversion
+(nuclei are bright on dark in fluorescence but dark on bright in
+brightfield and H&E; inverting crops lets every image teach both
+polarities), polarity-balanced image sampling and crops centred on objects.
+A seeded split holds out validation
 images; the checkpoint with the best validation Jaccard (whole images,
 tiled like the firmware) is kept, and training stops early when it has not
 improved for `patience` evaluations.
@@ -37,28 +41,53 @@ def split(pairs, val_fraction, seed):
     return train, val
 
 
-def _crop(img, msk, size, rng):
+def _crop(img, msk, size, rng, on_object=False):
+    """A random size x size crop; with on_object, one that contains a random
+    foreground pixel (large sparse images are otherwise mostly background)."""
     h, w = img.shape
     if h < size or w < size:
         ph, pw = max(0, size - h), max(0, size - w)
         img = np.pad(img, ((0, ph), (0, pw)), mode="edge")
         msk = np.pad(msk, ((0, ph), (0, pw)))
         h, w = img.shape
-    y = rng.integers(0, h - size + 1)
-    x = rng.integers(0, w - size + 1)
+    fg = np.flatnonzero(msk) if on_object else ()
+    if len(fg):
+        cy, cx = divmod(int(fg[rng.integers(len(fg))]), w)
+        y = rng.integers(max(0, cy - size + 1), min(cy, h - size) + 1)
+        x = rng.integers(max(0, cx - size + 1), min(cx, w - size) + 1)
+    else:
+        y = rng.integers(0, h - size + 1)
+        x = rng.integers(0, w - size + 1)
     return img[y:y + size, x:x + size], msk[y:y + size, x:x + size]
 
 
-def batch(pairs, n, size, rng, max_rot_deg=10.0):
+def sampling_weights(pairs, balance_polarity):
+    """Per-image sampling probabilities. With balance_polarity, images whose
+    objects are darker than their background (brightfield, H&E) and those
+    whose objects are brighter (fluorescence) each get half of the samples,
+    however few images one kind has."""
+    w = np.ones(len(pairs))
+    if balance_polarity:
+        dark = np.array([img[m].mean() < img[~m].mean() if m.any() and (~m).any() else False
+                         for _, img, m in pairs])
+        for group in (dark, ~dark):
+            if group.any() and (~group).any():
+                w[group] = 0.5 / group.sum()
+    return w / w.sum()
+
+
+def batch(pairs, n, size, rng, max_rot_deg=10.0, invert=0.0, weights=None, on_object=0.0):
     xs, ys = [], []
     for _ in range(n):
-        _, img, msk = pairs[rng.integers(len(pairs))]
-        i, m = _crop(img, msk, size, rng)
+        _, img, msk = pairs[rng.choice(len(pairs), p=weights)]
+        i, m = _crop(img, msk, size, rng, on_object=rng.random() < on_object)
         k = rng.integers(4)
         i, m = np.rot90(i, k), np.rot90(m, k)
         if rng.random() < 0.5:
             i, m = i[:, ::-1], m[:, ::-1]
         i = i.astype(np.float32)
+        if rng.random() < invert:
+            i = 255.0 - i
         # intensity jitter: gain, offset, gamma (microscopes differ in all three)
         g = rng.uniform(0.75, 1.25)
         gamma = rng.uniform(0.8, 1.25)
@@ -106,7 +135,7 @@ def evaluate(model, pairs, tile):
 
 def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, iters=1500,
           lr=2e-3, val_fraction=0.2, seed=0, eval_every=100, patience=5, tile=256,
-          threads=None, log=None):
+          threads=None, invert=0.0, balance_polarity=False, on_object=0.0, log=None):
     log = log or (lambda s: print(s, flush=True))
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -115,6 +144,7 @@ def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, 
     pairs = load_pairs(images, masks)
     tr, va = split(pairs, val_fraction, seed)
     log(f"train: {len(tr)} images, validation: {len(va)} images ({', '.join(p[0] for p in va)})")
+    weights = sampling_weights(tr, balance_polarity)
     if init:
         model = m2unet.load_checkpoint(init, in_channels)
     else:
@@ -126,7 +156,8 @@ def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, 
     t0 = time.time()
     hist = []
     for it in range(1, iters + 1):
-        x, y = batch(tr, batch_size, crop, rng)
+        x, y = batch(tr, batch_size, crop, rng, invert=invert, weights=weights,
+                     on_object=on_object)
         loss = loss_fn(model(x), y)
         opt.zero_grad()
         loss.backward()
@@ -141,6 +172,8 @@ def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, 
                 torch.save({"state_dict": model.state_dict(),
                             "meta": dict(iter=it, val_jaccard=j, in_channels=in_channels,
                                          val_images=[p[0] for p in va], seed=seed,
+                                         invert=invert, balance_polarity=balance_polarity,
+                                         on_object=on_object, crop=crop, batch=batch_size, lr=lr,
                                          init=os.path.basename(init) if init else None)}, out)
             else:
                 bad += 1

@@ -53,4 +53,51 @@ static inline const char *check_shared_dir(void)
 	return d && *d ? d : NULL;
 }
 
+/* ---- small file helpers shared by the test programs --------------------- */
+#include <stdarg.h>
+#include <sys/stat.h>
+
+/* snprintf through a va_list: test paths are bounded by the test tree, and
+ * a cut one only fails to open (GCC's truncation warning would not know). */
+static inline int check_sfmt(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static inline int check_sfmt(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static inline int check_is_file(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Whole file into a malloc'd, NUL-terminated buffer; NULL if unreadable. */
+static inline void *check_read_all(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	char *buf = NULL;
+	if (fseek(f, 0, SEEK_END) == 0) {
+		long n = ftell(f);
+		if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+			buf = malloc((size_t)n + 1);
+			if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+				free(buf);
+				buf = NULL;
+			}
+			if (buf != NULL)
+				buf[n] = '\0';
+			*size = (size_t)n;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
 #endif

@@ -19,47 +19,7 @@
 #include "fsnn.h"
 
 
-/* snprintf through a va_list: paths here are bounded by the test tree, and
- * a cut one only fails to open (GCC's truncation warning would not know). */
-static int sfmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int sfmt(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
 static char golden_dir[1024];
-
-/* Whole file into a malloc'd buffer; NULL if it cannot be read. */
-static uint8_t *read_all(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	uint8_t *buf = NULL;
-	if (fseek(f, 0, SEEK_END) == 0) {
-		long n = ftell(f);
-		if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-			buf = malloc((size_t)n + 1);
-			if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-				free(buf);
-				buf = NULL;
-			}
-			*size = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-static int is_file(const char *path)
-{
-	struct stat sb;
-	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-}
 
 /* Element i of a tensor as a double, for the max-difference report. */
 static double element(const void *data, fsnn_dtype type, size_t i)
@@ -79,14 +39,14 @@ static void run_case(check_state *cs, fsnn_model *m, fsnn_context *ctx, const ch
 		     const char *cas)
 {
 	char name[512], path[2048];
-	sfmt(name, sizeof name, "golden/%s/%s", model, cas);
+	check_sfmt(name, sizeof name, "golden/%s/%s", model, cas);
 	check_begin(cs, name);
 	for (int i = 0; i < fsnn_model_num_inputs(m) && !cs->failed_in_case; i++) {
 		fsnn_tensor_info t;
 		fsnn_model_input_info(m, i, &t);
-		sfmt(path, sizeof path, "%s/%s/%s/in%d.bin", golden_dir, model, cas, i);
+		check_sfmt(path, sizeof path, "%s/%s/%s/in%d.bin", golden_dir, model, cas, i);
 		size_t n = 0;
-		uint8_t *in = read_all(path, &n);
+		uint8_t *in = check_read_all(path, &n);
 		CHECK(cs, in != NULL, "cannot read %s", path);
 		CHECK(cs, in == NULL || n == t.bytes, "%s: %zu bytes, input %d needs %zu", path, n, i, t.bytes);
 		if (in != NULL && n == t.bytes)
@@ -101,9 +61,9 @@ static void run_case(check_state *cs, fsnn_model *m, fsnn_context *ctx, const ch
 	for (int i = 0; i < fsnn_model_num_outputs(m) && !cs->failed_in_case; i++) {
 		fsnn_tensor_info t;
 		fsnn_model_output_info(m, i, &t);
-		sfmt(path, sizeof path, "%s/%s/%s/out%d.bin", golden_dir, model, cas, i);
+		check_sfmt(path, sizeof path, "%s/%s/%s/out%d.bin", golden_dir, model, cas, i);
 		size_t n = 0;
-		uint8_t *want = read_all(path, &n);
+		uint8_t *want = check_read_all(path, &n);
 		CHECK(cs, want != NULL, "cannot read %s", path);
 		CHECK(cs, want == NULL || n == t.bytes, "%s: %zu bytes, output %d has %zu", path, n, i, t.bytes);
 		if (cs->failed_in_case) {
@@ -142,14 +102,14 @@ static uint32_t le32(const uint8_t *p)
 static int read_bmp_grey(const char *path, uint8_t *out, int w, int h, char *why, size_t why_size)
 {
 	size_t n = 0;
-	uint8_t *b = read_all(path, &n);
+	uint8_t *b = check_read_all(path, &n);
 	int rc = -1;
 	if (b == NULL) {
-		sfmt(why, why_size, "cannot read %s", path);
+		check_sfmt(why, why_size, "cannot read %s", path);
 		return -1;
 	}
 	if (n < 54 || b[0] != 'B' || b[1] != 'M') {
-		sfmt(why, why_size, "%s: not a BMP file", path);
+		check_sfmt(why, why_size, "%s: not a BMP file", path);
 		goto out;
 	}
 	uint32_t data_off = le32(b + 10), hdr = le32(b + 14);
@@ -160,7 +120,7 @@ static int read_bmp_grey(const char *path, uint8_t *out, int w, int h, char *why
 		bh = -bh;
 	size_t stride = ((size_t)w + 3) & ~(size_t)3;
 	if (bw != w || bh != h || bpp != 8 || data_off + stride * (size_t)h > n || 14 + hdr + 1024 > n) {
-		sfmt(why, why_size, "%s: expected an 8-bit %dx%d BMP, got %dx%d at %d bits", path, w, h,
+		check_sfmt(why, why_size, "%s: expected an 8-bit %dx%d BMP, got %dx%d at %d bits", path, w, h,
 			 (int)bw, (int)bh, bpp);
 		goto out;
 	}
@@ -182,7 +142,7 @@ static void person_detect(check_state *cs, const char *dir)
 {
 	char path[2048], why[512] = "";
 	check_begin(cs, "golden/person_detect/person_beats_no_person");
-	sfmt(path, sizeof path, "%s/person_detect.tflite", dir);
+	check_sfmt(path, sizeof path, "%s/person_detect.tflite", dir);
 	fsnn_model *m = NULL;
 	fsnn_context *ctx = NULL;
 	fsnn_error err = { 0, "" };
@@ -207,7 +167,7 @@ static void person_detect(check_state *cs, const char *dir)
 	const char *images[2] = { "person_detection_person.bmp", "person_detection_no_person.bmp" };
 	for (int k = 0; k < 2 && !cs->failed_in_case; k++) {
 		uint8_t grey[96 * 96];
-		sfmt(path, sizeof path, "%s/%s", dir, images[k]);
+		check_sfmt(path, sizeof path, "%s/%s", dir, images[k]);
 		int ok = read_bmp_grey(path, grey, 96, 96, why, sizeof why) == 0;
 		CHECK(cs, ok, "%s", why);
 		if (!ok)
@@ -244,7 +204,7 @@ static void hello_world(check_state *cs, const char *dir)
 {
 	char path[2048];
 	check_begin(cs, "golden/hello_world_int8/approximates_sine");
-	sfmt(path, sizeof path, "%s/hello_world_int8.tflite", dir);
+	check_sfmt(path, sizeof path, "%s/hello_world_int8.tflite", dir);
 	fsnn_model *m = NULL;
 	fsnn_context *ctx = NULL;
 	fsnn_error err = { 0, "" };
@@ -285,7 +245,7 @@ int main(void)
 {
 	check_state cs = { 0 };
 	const char *top = getenv("FS_TOP");
-	sfmt(golden_dir, sizeof golden_dir, "%s/tests/vectors/golden", top && *top ? top : ".");
+	check_sfmt(golden_dir, sizeof golden_dir, "%s/tests/vectors/golden", top && *top ? top : ".");
 	struct dirent **models = NULL;
 	int nm = scandir(golden_dir, &models, only_dirs, alphasort);
 	if (nm < 0) {
@@ -295,9 +255,9 @@ int main(void)
 	for (int i = 0; i < nm; i++) {
 		const char *model = models[i]->d_name;
 		char dir[2048], path[3072];
-		sfmt(dir, sizeof dir, "%s/%s", golden_dir, model);
-		sfmt(path, sizeof path, "%s/%s.tflite", dir, model);
-		if (!is_file(path))
+		check_sfmt(dir, sizeof dir, "%s/%s", golden_dir, model);
+		check_sfmt(path, sizeof path, "%s/%s.tflite", dir, model);
+		if (!check_is_file(path))
 			continue;
 		if (strcmp(model, "person_detect") == 0) {
 			person_detect(&cs, dir);
@@ -317,8 +277,8 @@ int main(void)
 			st = fsnn_context_new(m, &ctx, &err);
 		for (int c = 0; c < nc; c++) {
 			char in0[4096];
-			sfmt(in0, sizeof in0, "%s/%s/in0.bin", dir, cases[c]->d_name);
-			if (is_file(in0)) {
+			check_sfmt(in0, sizeof in0, "%s/%s/in0.bin", dir, cases[c]->d_name);
+			if (check_is_file(in0)) {
 				if (st == FSNN_OK) {
 					run_case(&cs, m, ctx, model, cases[c]->d_name);
 				} else {

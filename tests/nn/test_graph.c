@@ -37,25 +37,7 @@ int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile
 #endif
 
 
-/* snprintf through a va_list: paths here are bounded by the test tree, and
- * a cut one only fails to open (GCC's truncation warning would not know). */
-static int sfmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int sfmt(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
 static char top[1024];
-
-static int is_file(const char *path)
-{
-	struct stat sb;
-	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-}
 
 /* ---- a fake backend claiming "fsnn-test-negate" ------------------------ */
 
@@ -70,13 +52,13 @@ static fsnn_status fake_prepare(void *user, const fsnn_custom_node *node, void *
 {
 	fake_backend *fb = user;
 	fb->prepared++;
-	sfmt(fb->seen, sizeof fb->seen, "op %d %s opts=%.*s in=%d out=%d in0=%s[%d,%d] out0=%s",
+	check_sfmt(fb->seen, sizeof fb->seen, "op %d %s opts=%.*s in=%d out=%d in0=%s[%d,%d] out0=%s",
 		 node->op_index, node->custom_code, (int)node->custom_options_size,
 		 (const char *)node->custom_options, node->num_inputs, node->num_outputs,
 		 node->inputs[0].name, (int)node->inputs[0].dims[0], (int)node->inputs[0].dims[1],
 		 node->outputs[0].name);
 	if (fb->fail_prepare) {
-		sfmt(err->msg, sizeof err->msg, "device unplugged");
+		check_sfmt(err->msg, sizeof err->msg, "device unplugged");
 		return FSNN_E_BACKEND;
 	}
 	*state = fb;
@@ -91,7 +73,7 @@ static fsnn_status fake_eval(void *user, void *state, const fsnn_tensor_view *in
 		return FSNN_E_ARG;
 	fb->evaluated++;
 	if (fb->fail_eval) {
-		sfmt(err->msg, sizeof err->msg, "USB transfer timed out");
+		check_sfmt(err->msg, sizeof err->msg, "USB transfer timed out");
 		return FSNN_E_TIMEOUT;
 	}
 	const int8_t *x = in[0].data;
@@ -110,7 +92,7 @@ static void fake_release(void *user, void *state)
 static void test_backend(check_state *cs)
 {
 	char path[2048];
-	sfmt(path, sizeof path, "%s/tests/vectors/graph/custom_relu.tflite", top);
+	check_sfmt(path, sizeof path, "%s/tests/vectors/graph/custom_relu.tflite", top);
 	fsnn_error err = { 0, "" };
 	fsnn_model *m = NULL;
 	fsnn_context *ctx = NULL;
@@ -210,7 +192,7 @@ static void check_plan(check_state *cs, const char *prefix, const char *path)
 {
 	char name[1200];
 	const char *base = strrchr(path, '/');
-	sfmt(name, sizeof name, "graph/plan/%s%s", prefix, base ? base + 1 : path);
+	check_sfmt(name, sizeof name, "graph/plan/%s%s", prefix, base ? base + 1 : path);
 	check_begin(cs, name);
 	fsnn_load_options inspect = { .inspect_only = 1 };
 	fsnn_model *m = NULL;
@@ -298,7 +280,7 @@ static void test_plans(check_state *cs)
 			printf("SKIP graph/plan/shared: FS_SHARED is not set\n");
 			continue;
 		}
-		sfmt(pat, sizeof pat, patterns[p], p == 2 ? shared : top);
+		check_sfmt(pat, sizeof pat, patterns[p], p == 2 ? shared : top);
 		glob_t g;
 		if (glob(pat, 0, NULL, &g) != 0)
 			continue;
@@ -371,7 +353,7 @@ static void count_free(const volatile void *ptr)
 static void test_running(check_state *cs)
 {
 	char path[2048];
-	sfmt(path, sizeof path, "%s/tests/vectors/golden/person_detect/person_detect.tflite", top);
+	check_sfmt(path, sizeof path, "%s/tests/vectors/golden/person_detect/person_detect.tflite", top);
 	fsnn_model *m = NULL;
 	fsnn_context *ctx = NULL;
 	fsnn_error err = { 0, "" };
@@ -472,7 +454,7 @@ static void test_api_errors(check_state *cs)
 
 	/* Loading from a buffer gives the same plan as from the file. */
 	char path[2048];
-	sfmt(path, sizeof path, "%s/tests/vectors/graph/custom_relu.tflite", top);
+	check_sfmt(path, sizeof path, "%s/tests/vectors/graph/custom_relu.tflite", top);
 	FILE *f = fopen(path, "rb");
 	uint8_t buf[4096];
 	size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
@@ -512,8 +494,8 @@ static void test_cli(check_state *cs)
 {
 	const char *bin = getenv("FS_BIN");
 	char fsnn[1200], cmd[4096], out[8192], tmp[] = "/tmp/fsnn-cli-XXXXXX";
-	sfmt(fsnn, sizeof fsnn, "%s/fsnn", bin ? bin : "");
-	if (bin == NULL || !is_file(fsnn)) {
+	check_sfmt(fsnn, sizeof fsnn, "%s/fsnn", bin ? bin : "");
+	if (bin == NULL || !check_is_file(fsnn)) {
 		printf("SKIP graph/cli: FS_BIN/fsnn not found\n");
 		return;
 	}
@@ -526,17 +508,17 @@ static void test_cli(check_state *cs)
 	int lines = 0, rc;
 
 	check_begin(cs, "graph/cli_missing_model");
-	sfmt(cmd, sizeof cmd, "'%s' info /nonexistent.tflite 2>&1", fsnn);
+	check_sfmt(cmd, sizeof cmd, "'%s' info /nonexistent.tflite 2>&1", fsnn);
 	rc = run_cmd(cmd, out, sizeof out, &lines);
 	CHECK(cs, rc != 0 && lines == 1 && strstr(out, "/nonexistent.tflite"), "rc %d, %d lines: %s", rc,
 	      lines, out);
-	sfmt(cmd, sizeof cmd, "'%s' run /nonexistent.tflite a.bin %s/o 2>&1", fsnn, tmp);
+	check_sfmt(cmd, sizeof cmd, "'%s' run /nonexistent.tflite a.bin %s/o 2>&1", fsnn, tmp);
 	rc = run_cmd(cmd, out, sizeof out, &lines);
 	CHECK(cs, rc != 0 && lines == 1, "run: rc %d, %d lines: %s", rc, lines, out);
 	check_end(cs);
 
 	check_begin(cs, "graph/cli_wrong_input_size");
-	sfmt(cmd, sizeof cmd, "head -c 100 /dev/zero > %s/short.bin && '%s' run '%s/%s/micro_speech_quantized.tflite' %s/short.bin %s/o 2>&1",
+	check_sfmt(cmd, sizeof cmd, "head -c 100 /dev/zero > %s/short.bin && '%s' run '%s/%s/micro_speech_quantized.tflite' %s/short.bin %s/o 2>&1",
 		 tmp, fsnn, top, ms, tmp, tmp);
 	rc = run_cmd(cmd, out, sizeof out, &lines);
 	CHECK(cs, rc != 0 && lines == 1 && strstr(out, "100 bytes") && strstr(out, "1960"),
@@ -544,26 +526,26 @@ static void test_cli(check_state *cs)
 	check_end(cs);
 
 	check_begin(cs, "graph/cli_usage_errors");
-	sfmt(cmd, sizeof cmd, "'%s' run 2>&1", fsnn);
+	check_sfmt(cmd, sizeof cmd, "'%s' run 2>&1", fsnn);
 	rc = run_cmd(cmd, out, sizeof out, &lines);
 	CHECK(cs, rc != 0 && lines == 1, "run without args: rc %d, %d lines: %s", rc, lines, out);
-	sfmt(cmd, sizeof cmd, "'%s' bench '%s/%s/micro_speech_quantized.tflite' --runs zero 2>&1", fsnn, top, ms);
+	check_sfmt(cmd, sizeof cmd, "'%s' bench '%s/%s/micro_speech_quantized.tflite' --runs zero 2>&1", fsnn, top, ms);
 	rc = run_cmd(cmd, out, sizeof out, &lines);
 	CHECK(cs, rc != 0 && lines == 1, "bad --runs: rc %d, %d lines: %s", rc, lines, out);
-	sfmt(cmd, sizeof cmd, "'%s' frobnicate 2>&1", fsnn);
+	check_sfmt(cmd, sizeof cmd, "'%s' frobnicate 2>&1", fsnn);
 	rc = run_cmd(cmd, out, sizeof out, &lines);
 	CHECK(cs, rc != 0 && lines == 1, "unknown command: rc %d, %d lines: %s", rc, lines, out);
 	check_end(cs);
 
 	check_begin(cs, "graph/cli_run_matches_golden");
-	sfmt(cmd, sizeof cmd, "'%s' run '%s/%s/micro_speech_quantized.tflite' '%s/%s/rand/in0.bin' %s/o 2>&1 && cmp %s/o.0.bin '%s/%s/rand/out0.bin' 2>&1",
+	check_sfmt(cmd, sizeof cmd, "'%s' run '%s/%s/micro_speech_quantized.tflite' '%s/%s/rand/in0.bin' %s/o 2>&1 && cmp %s/o.0.bin '%s/%s/rand/out0.bin' 2>&1",
 		 fsnn, top, ms, top, ms, tmp, tmp, top, ms);
 	rc = run_cmd(cmd, out, sizeof out, &lines);
 	CHECK(cs, rc == 0, "rc %d: %s", rc, out);
 	check_end(cs);
 
 	check_begin(cs, "graph/cli_info_json");
-	sfmt(cmd, sizeof cmd, "'%s' info '%s/%s/micro_speech_quantized.tflite' --json 2>&1", fsnn, top, ms);
+	check_sfmt(cmd, sizeof cmd, "'%s' info '%s/%s/micro_speech_quantized.tflite' --json 2>&1", fsnn, top, ms);
 	rc = run_cmd(cmd, out, sizeof out, &lines);
 	CHECK(cs, rc == 0 && out[0] == '{' && strstr(out, "\"arena_bytes\"") && strstr(out, "\"FULLY_CONNECTED\""),
 	      "rc %d: %.300s", rc, out);
@@ -573,7 +555,7 @@ static void test_cli(check_state *cs)
 	fs_image img = { 0 };
 	fs_err ferr = { 0, "" };
 	char png[1200];
-	sfmt(png, sizeof png, "%s/in.png", tmp);
+	check_sfmt(png, sizeof png, "%s/in.png", tmp);
 	int ok = fs_image_alloc(&img, 6, 4, 1, 8, &ferr) == 0;
 	for (int y = 0; ok && y < 4; y++)
 		for (int x = 0; x < 6; x++)
@@ -581,10 +563,10 @@ static void test_cli(check_state *cs)
 	ok = ok && fs_png_write(png, &img, -1, &ferr) == 0;
 	CHECK(cs, ok, "writing %s: %s", png, ferr.msg);
 	fs_image_free(&img);
-	sfmt(cmd, sizeof cmd, "'%s' run '%s/tests/vectors/graph/relu_image.tflite' %s %s/o --png 2>&1", fsnn, top, png, tmp);
+	check_sfmt(cmd, sizeof cmd, "'%s' run '%s/tests/vectors/graph/relu_image.tflite' %s %s/o --png 2>&1", fsnn, top, png, tmp);
 	rc = run_cmd(cmd, out, sizeof out, &lines);
 	CHECK(cs, rc == 0, "rc %d: %s", rc, out);
-	sfmt(png, sizeof png, "%s/o.0.png", tmp);
+	check_sfmt(png, sizeof png, "%s/o.0.png", tmp);
 	ok = !cs->failed_in_case && fs_png_read(png, 0, 0, &img, &ferr) == 0;
 	CHECK(cs, ok, "reading %s: %s", png, ferr.msg);
 	if (ok) {
@@ -598,12 +580,12 @@ static void test_cli(check_state *cs)
 			}
 		fs_image_free(&img);
 	}
-	sfmt(cmd, sizeof cmd, "'%s' run '%s/tests/vectors/graph/relu_image.tflite' %s/o.0.png,%s/o.0.png %s/o2 2>&1", fsnn, top, tmp, tmp, tmp);
+	check_sfmt(cmd, sizeof cmd, "'%s' run '%s/tests/vectors/graph/relu_image.tflite' %s/o.0.png,%s/o.0.png %s/o2 2>&1", fsnn, top, tmp, tmp, tmp);
 	rc = run_cmd(cmd, out, sizeof out, &lines);
 	CHECK(cs, rc != 0 && lines == 1 && strstr(out, "1 input, 2 files"), "two inputs for one: rc %d: %s", rc, out);
 	check_end(cs);
 
-	sfmt(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+	check_sfmt(cmd, sizeof cmd, "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", tmp);
 }
@@ -612,7 +594,7 @@ int main(void)
 {
 	check_state cs = { 0 };
 	const char *t = getenv("FS_TOP");
-	sfmt(top, sizeof top, "%s", t && *t ? t : ".");
+	check_sfmt(top, sizeof top, "%s", t && *t ? t : ".");
 	test_api_errors(&cs);
 	test_backend(&cs);
 	test_plans(&cs);

@@ -20,48 +20,6 @@
 #include "check.h"
 #include "fsnn.h"
 
-/* snprintf through a va_list: paths here are bounded by the test tree, and
- * a cut one only fails to open (GCC's truncation warning would not know). */
-static int sfmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int sfmt(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
-/* Whole file into a malloc'd, NUL-terminated buffer; NULL if unreadable. */
-static char *read_all(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	char *buf = NULL;
-	if (fseek(f, 0, SEEK_END) == 0) {
-		long n = ftell(f);
-		if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-			buf = malloc((size_t)n + 1);
-			if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-				free(buf);
-				buf = NULL;
-			}
-			if (buf != NULL)
-				buf[n] = '\0';
-			*size = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-static int is_file(const char *path)
-{
-	struct stat sb;
-	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
 static int is_dir(const char *path)
 {
 	struct stat sb;
@@ -77,8 +35,8 @@ static void run_case(check_state *cs, const fsnn_model *m, fsnn_context *ctx, co
 		fsnn_tensor_info ti;
 		fsnn_model_input_info(m, i, &ti);
 		size_t n = 0;
-		sfmt(path, sizeof path, "%s/in%d.bin", dir, i);
-		char *data = read_all(path, &n);
+		check_sfmt(path, sizeof path, "%s/in%d.bin", dir, i);
+		char *data = check_read_all(path, &n);
 		CHECK(cs, data != NULL, "cannot read %s", path);
 		CHECK(cs, data == NULL || n == ti.bytes, "%s: %zu bytes, input %d needs %zu", path, n,
 		      i, ti.bytes);
@@ -94,8 +52,8 @@ static void run_case(check_state *cs, const fsnn_model *m, fsnn_context *ctx, co
 			fsnn_tensor_info ti;
 			fsnn_model_output_info(m, o, &ti);
 			size_t n = 0;
-			sfmt(path, sizeof path, "%s/out%d.bin", dir, o);
-			char *want = read_all(path, &n);
+			check_sfmt(path, sizeof path, "%s/out%d.bin", dir, o);
+			char *want = check_read_all(path, &n);
 			CHECK(cs, want != NULL && n == ti.bytes, "%s: missing or %zu bytes, expected %zu",
 			      path, n, ti.bytes);
 			if (want != NULL && n == ti.bytes) {
@@ -129,7 +87,7 @@ static void check_runs(check_state *cs, const char *mdir, const char *model_path
 	struct dirent *e;
 	while (ctx != NULL && d != NULL && (e = readdir(d)) != NULL && !cs->failed_in_case) {
 		char cdir[1100];
-		sfmt(cdir, sizeof cdir, "%s/%s", mdir, e->d_name);
+		check_sfmt(cdir, sizeof cdir, "%s/%s", mdir, e->d_name);
 		if (e->d_name[0] == '.' || !is_dir(cdir))
 			continue;
 		run_case(cs, m, ctx, cdir);
@@ -145,7 +103,7 @@ static void check_runs(check_state *cs, const char *mdir, const char *model_path
 static void check_refused(check_state *cs, const char *expect_path, const char *model_path)
 {
 	size_t n = 0;
-	char *expect = read_all(expect_path, &n);
+	char *expect = check_read_all(expect_path, &n);
 	CHECK(cs, expect != NULL, "cannot read %s", expect_path);
 	fsnn_model *m = NULL;
 	fsnn_error err = { FSNN_OK, "" };
@@ -180,7 +138,7 @@ int main(void)
 	check_state cs = { 0 };
 	const char *top = getenv("FS_TOP");
 	char root[1024];
-	sfmt(root, sizeof root, "%s/tests/vectors/robust", top ? top : ".");
+	check_sfmt(root, sizeof root, "%s/tests/vectors/robust", top ? top : ".");
 	DIR *d = opendir(root);
 	if (d == NULL) {
 		printf("FAIL robust: cannot open %s\n", root);
@@ -190,14 +148,14 @@ int main(void)
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
 		char mdir[1100], model[1300], expect[1300], name[300];
-		sfmt(mdir, sizeof mdir, "%s/%s", root, e->d_name);
-		sfmt(model, sizeof model, "%s/%s.tflite", mdir, e->d_name);
-		if (e->d_name[0] == '.' || !is_file(model))
+		check_sfmt(mdir, sizeof mdir, "%s/%s", root, e->d_name);
+		check_sfmt(model, sizeof model, "%s/%s.tflite", mdir, e->d_name);
+		if (e->d_name[0] == '.' || !check_is_file(model))
 			continue;
-		sfmt(expect, sizeof expect, "%s/expect_error.txt", mdir);
-		sfmt(name, sizeof name, "robust_%s", e->d_name);
+		check_sfmt(expect, sizeof expect, "%s/expect_error.txt", mdir);
+		check_sfmt(name, sizeof name, "robust_%s", e->d_name);
 		check_begin(&cs, name);
-		if (is_file(expect))
+		if (check_is_file(expect))
 			check_refused(&cs, expect, model);
 		else
 			check_runs(&cs, mdir, model);

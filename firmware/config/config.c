@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/store.h" /* fw_json_str: one JSON string escaper for the firmware */
+
 /* ---- key tables ---------------------------------------------------------- */
 
 typedef enum key_type { K_INT, K_DOUBLE, K_STR, K_PATH, K_BOOL, K_ENUM, K_SHA } key_type;
@@ -651,21 +653,6 @@ int fw_config_check(const fw_config *cfg, fs_err *err)
 
 /* ---- output -------------------------------------------------------------- */
 
-static void json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void write_keys_json(const key_def *keys, size_t n, const void *base, FILE *out)
 {
 	const char *sec = "";
@@ -691,11 +678,11 @@ static void write_keys_json(const key_def *keys, size_t n, const void *base, FIL
 		case K_BOOL: fputs(*(const bool *)p ? "true" : "false", out); break;
 		case K_ENUM:
 			if (!strcmp(k->key, "trigger") && k->size == sizeof(fw_trigger))
-				json_str(out, fw_trigger_name(*(const fw_trigger *)p));
+				fw_json_str(out, fw_trigger_name(*(const fw_trigger *)p));
 			else
-				json_str(out, p);
+				fw_json_str(out, p);
 			break;
-		default: json_str(out, p); break;
+		default: fw_json_str(out, p); break;
 		}
 	}
 	if (!first_sec)
@@ -705,27 +692,27 @@ static void write_keys_json(const key_def *keys, size_t n, const void *base, FIL
 void fw_config_write_json(const fw_config *cfg, FILE *out)
 {
 	fputs("{\"file\": ", out);
-	json_str(out, cfg->path);
+	fw_json_str(out, cfg->path);
 	fputs(", ", out);
 	write_keys_json(config_keys, NKEYS(config_keys), cfg, out);
 	fputs(", \"board_file\": {\"path\": ", out);
-	json_str(out, cfg->board.path);
+	fw_json_str(out, cfg->board.path);
 	fputs(", ", out);
 	write_keys_json(board_keys, NKEYS(board_keys), &cfg->board, out);
 	fputs(", \"sequence\": [", out);
 	for (int i = 0; i < cfg->board.n_steps; i++) {
 		fputs(i ? ", " : "", out);
-		json_str(out, cfg->board.steps[i].name);
+		fw_json_str(out, cfg->board.steps[i].name);
 	}
 	fputs("], \"patterns\": {", out);
 	const fs_leds_config *lc = &cfg->board.leds;
 	for (int i = 0; i < lc->n_patterns; i++) {
 		fprintf(out, "%s", i ? ", " : "");
-		json_str(out, lc->patterns[i].name);
+		fw_json_str(out, lc->patterns[i].name);
 		fputs(": [", out);
 		for (int j = 0; j < lc->patterns[i].n_lines; j++) {
 			fputs(j ? ", " : "", out);
-			json_str(out, lc->lines[lc->patterns[i].lines[j]].spec);
+			fw_json_str(out, lc->lines[lc->patterns[i].lines[j]].spec);
 		}
 		fputs("]", out);
 	}

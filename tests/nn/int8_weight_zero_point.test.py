@@ -4,6 +4,7 @@ it and the kernels ignore the weight zero point for int8. A file breaking the
 rule must be refused at load with an error naming the op and the tensor,
 never run with silently wrong results — for every weighted op."""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,4 +69,5 @@ for op in ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"]:
             why = f"expected a refusal naming {op} and the zero point, got: {out.strip()[-300:]}"
         print(f"PASS {name}" if ok else f"FAIL {name}: {why}", flush=True)
         fails += 0 if ok else 1
+shutil.rmtree(tmp)
 sys.exit(1 if fails else 0)

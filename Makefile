@@ -36,7 +36,9 @@ endif
 
 # Include dirs: every module's public header lives in its folder.
 INCLUDES   := -Inn -Idrivers -Ifirmware -Iboard
-CFLAGS_ALL  = $(CSTD) $(WARN) $(VFLAGS) $(INCLUDES) -MMD -MP $(MODULE_CFLAGS)
+CFLAGS_ALL  = $(CSTD) $(WARN) $(VFLAGS) $(INCLUDES) -MMD -MP $(MODULE_CFLAGS) $(OBJ_CFLAGS)
+# OBJ_CFLAGS: per-object flags a module sets as a target-specific variable
+# (e.g. nn/module.mk compiles each SIMD kernel file for its own target).
 CXXFLAGS_ALL = -std=c++17 -Wall -Wextra -Werror $(VFLAGS) $(INCLUDES) -MMD -MP $(MODULE_CXXFLAGS)
 LDLIBS_ALL  = $(MODULE_LDLIBS) -lpng -lm -lpthread
 

@@ -124,6 +124,17 @@ typedef struct fsnn_load_options {
 	/* Load custom ops no backend claims, for inspection only: contexts
 	 * cannot be created from such a model (fsnn info uses this). */
 	int inspect_only;
+	/* Which kernels may run: NULL = the FSNN_KERNELS environment variable,
+	 * else "auto" (the fastest variant this CPU runs, chosen per op at
+	 * load), "ref" (the readable reference kernels only), or a comma list
+	 * of CPU features to allow ("generic,avx2", "neon"). All give
+	 * bit-identical outputs. */
+	const char *kernels;
+	/* When > 0: run a fully convolutional model at this input height and
+	 * width instead of the file's (like TFLite's ResizeInputTensor); every
+	 * shape and the arena are planned again. Models whose ops cannot
+	 * follow are refused naming the op. Needs exactly one rank-4 input. */
+	int32_t input_height, input_width;
 } fsnn_load_options;
 
 typedef struct fsnn_model fsnn_model;
@@ -151,6 +162,7 @@ typedef struct fsnn_op_info {
 	int is_custom;
 	const char *backend;     /* backend that claimed it, or NULL (CPU) */
 	uint64_t macs;           /* multiply-accumulates per invoke (0 if not applicable) */
+	const char *variant;     /* CPU kernel variant ("ref", "avx512vnni", ...), NULL for backends */
 } fsnn_op_info;
 
 int fsnn_model_num_ops(const fsnn_model *model);
@@ -170,8 +182,20 @@ void fsnn_model_memory_info(const fsnn_model *model, fsnn_memory_info *info);
 
 /* ---- running ------------------------------------------------------------ */
 
-/* Allocates the arena and scratch once. Fails for inspect_only models. */
+/* Allocates the arena and scratch once. Fails for inspect_only models.
+ * Runs every op on the calling thread. */
 fsnn_status fsnn_context_new(const fsnn_model *model, fsnn_context **out, fsnn_error *err);
+
+typedef struct fsnn_context_options {
+	/* Threads each invoke splits its ops over (output rows or channels),
+	 * counting the caller's: 1 = none started. Results are identical for
+	 * any count. The threads are started here and live with the context. */
+	int num_threads;
+} fsnn_context_options;
+
+/* Same with options (NULL = defaults). */
+fsnn_status fsnn_context_new_opts(const fsnn_model *model, const fsnn_context_options *opts,
+				  fsnn_context **out, fsnn_error *err);
 void fsnn_context_free(fsnn_context *ctx);
 
 /* Data of graph input/output i inside the context's arena (or NULL if i is

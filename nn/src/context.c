@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "pool.h"
 
 struct fsnn_context {
 	const fsnn_model *model;
@@ -18,12 +19,15 @@ struct fsnn_context {
 	/* Per node: its backend's views (inputs then outputs) or NULL. */
 	fsnn_tensor_view **views;
 	fsnn_tensor_view *view_store;
+	nn_pool *pool;              /* NULL with one thread */
+	int num_threads;
 };
 
 void fsnn_context_free(fsnn_context *ctx)
 {
 	if (ctx == NULL)
 		return;
+	nn_pool_free(ctx->pool);
 	free(ctx->arena);
 	free(ctx->scratch);
 	free(ctx->tensor_data);
@@ -76,20 +80,35 @@ static fsnn_status build_views(fsnn_context *ctx, fsnn_error *err)
 
 fsnn_status fsnn_context_new(const fsnn_model *m, fsnn_context **out, fsnn_error *err)
 {
+	return fsnn_context_new_opts(m, NULL, out, err);
+}
+
+/* More threads than this only add overhead to ops of a few rows. */
+#define NN_MAX_THREADS 64
+
+fsnn_status fsnn_context_new_opts(const fsnn_model *m, const fsnn_context_options *opts,
+				  fsnn_context **out, fsnn_error *err)
+{
 	if (m == NULL || out == NULL)
 		return nn_set_error(err, FSNN_E_ARG, "fsnn_context_new: model and out must not be NULL");
 	*out = NULL;
+	int threads = opts != NULL && opts->num_threads != 0 ? opts->num_threads : 1;
+	if (threads < 1 || threads > NN_MAX_THREADS)
+		return nn_set_error(err, FSNN_E_ARG, "context options: num_threads is %d; expected "
+				    "1 to %d", threads, NN_MAX_THREADS);
 	if (!m->runnable)
 		return unrunnable(m, err);
 	fsnn_context *ctx = calloc(1, sizeof *ctx);
 	if (ctx == NULL)
 		return nn_set_error(err, FSNN_E_NOMEM, "%s: out of memory for a context", m->source);
 	ctx->model = m;
+	ctx->num_threads = threads;
 	/* calloc-like zero fill: tensors nobody writes read as zero. */
 	size_t arena = m->arena_bytes > 0 ? m->arena_bytes : NN_ARENA_ALIGN;
 	ctx->arena = aligned_alloc(NN_ARENA_ALIGN, arena);
+	/* Scratch is per thread; the planner keeps scratch_bytes aligned. */
 	if (m->scratch_bytes > 0)
-		ctx->scratch = aligned_alloc(NN_ARENA_ALIGN, m->scratch_bytes);
+		ctx->scratch = aligned_alloc(NN_ARENA_ALIGN, m->scratch_bytes * (size_t)threads);
 	ctx->tensor_data = calloc((size_t)(m->num_tensors > 0 ? m->num_tensors : 1),
 				  sizeof *ctx->tensor_data);
 	if (ctx->arena == NULL || (m->scratch_bytes > 0 && ctx->scratch == NULL) ||
@@ -120,6 +139,8 @@ fsnn_status fsnn_context_new(const fsnn_model *m, fsnn_context **out, fsnn_error
 		if (m->tensors[t].alloc == NN_ALLOC_ALIAS)
 			ctx->tensor_data[t] = ctx->tensor_data[nn_alias_root(m, t)];
 	fsnn_status st = build_views(ctx, err);
+	if (st == FSNN_OK && threads > 1 && (ctx->pool = nn_pool_new(threads, err)) == NULL)
+		st = err != NULL ? err->code : FSNN_E_NOMEM;
 	if (st != FSNN_OK) {
 		fsnn_context_free(ctx);
 		return st;
@@ -169,6 +190,8 @@ fsnn_status fsnn_invoke(fsnn_context *ctx, fsnn_error *err)
 		.tensor_data = ctx->tensor_data,
 		.scratch = ctx->scratch,
 		.err = err,
+		.pool = ctx->pool,
+		.num_threads = ctx->num_threads,
 	};
 	for (int n = 0; n < m->num_nodes; n++) {
 		const nn_node *node = &m->nodes[n];
@@ -185,7 +208,7 @@ fsnn_status fsnn_invoke(fsnn_context *ctx, fsnn_error *err)
 				return eval_failed(node, st, err, via);
 			}
 		} else {
-			st = node->kernel->eval(&ec, node);
+			st = node->eval(&ec, node);
 			if (st != FSNN_OK)
 				return eval_failed(node, st, err, "");
 		}

@@ -11,6 +11,9 @@
  * line, so SIMD kernels may use aligned loads on any tensor. */
 #define NN_ARENA_ALIGN 64
 
+/* Largest tensor the engine accepts (bounds every size computation). */
+#define NN_MAX_TENSOR_BYTES ((size_t)1 << 30)
+
 /* Assigns storage to every tensor the graph uses (constant, arena offset
  * or alias) and fills model->arena_bytes, lower_bound_bytes,
  * scratch_bytes and weights_bytes. Runs after every node is prepared. */

@@ -112,10 +112,34 @@ static void format_shape(char *buf, size_t size, int rank, const int32_t *dims)
 		snprintf(buf + used, size - used, "]");
 }
 
+/* With a requested input size the file's shapes downstream of the input
+ * no longer hold: each op's computed output shape replaces the declared
+ * one (TFLite's ResizeInputTensor + AllocateTensors). */
+static fsnn_status replan_shape(nn_prepare_ctx *ctx, const nn_node *node, nn_tensor *t,
+				const int32_t *dims)
+{
+	size_t elems = 1, esize = fsnn_dtype_size(t->type);
+	for (int d = 0; d < t->rank; d++) {
+		if (dims[d] < 0 || (dims[d] > 0 && elems > NN_MAX_TENSOR_BYTES / (size_t)dims[d]))
+			return nn_prep_fail(ctx, node, FSNN_E_NOMEM, "output '%s' at the requested "
+					    "input size exceeds the %zu-byte limit per tensor",
+					    t->name ? t->name : "", (size_t)NN_MAX_TENSOR_BYTES);
+		elems *= (size_t)dims[d];
+	}
+	if (esize == 0 || elems > NN_MAX_TENSOR_BYTES / esize)
+		return nn_prep_fail(ctx, node, FSNN_E_NOMEM, "output '%s' at the requested input "
+				    "size exceeds the %zu-byte limit per tensor", t->name ? t->name : "",
+				    (size_t)NN_MAX_TENSOR_BYTES);
+	memcpy(t->dims, dims, (size_t)t->rank * sizeof *dims);
+	t->elems = elems;
+	t->bytes = elems * esize;
+	return FSNN_OK;
+}
+
 fsnn_status nn_check_output_shape(nn_prepare_ctx *ctx, const nn_node *node, int i,
 				  int rank, const int32_t *dims)
 {
-	const nn_tensor *t = nn_output(ctx, node, i);
+	nn_tensor *t = nn_output(ctx, node, i);
 	if (t == NULL)
 		return nn_prep_fail(ctx, node, FSNN_E_FORMAT, "output %d is missing", i);
 	bool same = t->rank == rank;
@@ -123,6 +147,8 @@ fsnn_status nn_check_output_shape(nn_prepare_ctx *ctx, const nn_node *node, int 
 		same = t->dims[d] == dims[d];
 	if (same)
 		return FSNN_OK;
+	if (ctx->model->input_hw[0] > 0 && t->rank == rank && t->data == NULL)
+		return replan_shape(ctx, node, t, dims);
 	char have[96], want[96];
 	format_shape(have, sizeof have, t->rank, t->dims);
 	format_shape(want, sizeof want, rank, dims);
@@ -295,6 +321,10 @@ static fsnn_status prepare_nodes(fsnn_model *m, fsnn_error *err)
 		st = check_hybrid(&pctx, node);
 		if (st == FSNN_OK && k->prepare != NULL)
 			st = k->prepare(&pctx, node);
+		node->eval = k->eval;
+		node->variant = "ref";
+		if (st == FSNN_OK)
+			st = nn_variant_select(&pctx, node);
 		if (st != FSNN_OK) {
 			if (err != NULL && err->msg[0] == '\0')
 				nn_prep_fail(&pctx, node, st, "prepare failed: %s", fsnn_strerror(st));
@@ -409,6 +439,36 @@ void fsnn_model_free(fsnn_model *m)
 	free(m);
 }
 
+/* The requested input size replaces the file's on the single rank-4 (NHWC)
+ * input; prepare then re-plans every shape downstream (replan_shape). */
+static fsnn_status set_input_size(fsnn_model *m, int32_t h, int32_t w, fsnn_error *err)
+{
+	if (h < 1 || w < 1)
+		return nn_set_error(err, FSNN_E_ARG, "requested input size %dx%d: height and width "
+				    "must both be positive", (int)h, (int)w);
+	if (m->num_inputs != 1)
+		return nn_set_error(err, FSNN_E_UNSUPPORTED, "a new input size needs a model with one "
+				    "input; this one has %d", m->num_inputs);
+	nn_tensor *t = &m->tensors[m->inputs[0]];
+	if (t->rank != 4 || t->data != NULL)
+		return nn_set_error(err, FSNN_E_UNSUPPORTED, "a new input size needs an NHWC (rank 4) "
+				    "input; input '%s' has rank %d", t->name ? t->name : "", t->rank);
+	size_t esize = fsnn_dtype_size(t->type);
+	size_t elems = (size_t)t->dims[0] * (size_t)t->dims[3];
+	if (esize == 0 || elems == 0 || (size_t)h > NN_MAX_TENSOR_BYTES / esize / elems ||
+	    (size_t)w > NN_MAX_TENSOR_BYTES / esize / elems / (size_t)h)
+		return nn_set_error(err, FSNN_E_NOMEM, "input '%s' at %dx%d exceeds the %zu-byte limit "
+				    "per tensor", t->name ? t->name : "", (int)h, (int)w,
+				    (size_t)NN_MAX_TENSOR_BYTES);
+	t->dims[1] = h;
+	t->dims[2] = w;
+	t->elems = elems * (size_t)h * (size_t)w;
+	t->bytes = t->elems * esize;
+	m->input_hw[0] = h;
+	m->input_hw[1] = w;
+	return FSNN_OK;
+}
+
 /* Everything after the bytes are in place: parse, bind, prepare, plan. */
 static fsnn_status finish_load(fsnn_model *m, const fsnn_load_options *opts, fsnn_error *err)
 {
@@ -426,7 +486,15 @@ static fsnn_status finish_load(fsnn_model *m, const fsnn_load_options *opts, fsn
 			m->num_backends = opts->num_backends;
 		}
 	}
+	const char *kernels = opts != NULL && opts->kernels != NULL ? opts->kernels : getenv("FSNN_KERNELS");
+	char bad[32];
+	if (!nn_cpu_parse(kernels, nn_cpu_detect(), &m->cpu_features, bad, sizeof bad))
+		return nn_set_error(err, FSNN_E_ARG, "kernel selection '%s' (FSNN_KERNELS or load "
+				    "option): unknown name '%s'; expected auto, ref or a comma list of "
+				    "generic, avx2, avxvnni, avx512vnni, neon, dotprod", kernels, bad);
 	fsnn_status st = nn_read_tflite(m, err);
+	if (st == FSNN_OK && opts != NULL && (opts->input_height != 0 || opts->input_width != 0))
+		st = set_input_size(m, opts->input_height, opts->input_width, err);
 	if (st == FSNN_OK)
 		st = check_types(m, err);
 	if (st == FSNN_OK)
@@ -585,6 +653,7 @@ fsnn_status fsnn_model_op_info(const fsnn_model *m, int i, fsnn_op_info *info)
 	info->is_custom = node->builtin == NN_OP_CUSTOM;
 	info->backend = node->backend != NULL ? node->backend->name : NULL;
 	info->macs = node->macs;
+	info->variant = node->backend == NULL ? node->variant : NULL;
 	return FSNN_OK;
 }
 

@@ -70,6 +70,7 @@ typedef struct nn_tensor {
 	fsnn_dtype type;
 	int rank;
 	int32_t dims[FSNN_MAX_RANK];
+	int32_t file_dims[FSNN_MAX_RANK]; /* as in the file (dims may be re-planned) */
 	size_t elems, bytes;        /* checked for overflow at load */
 	int num_quant;
 	float *scale;               /* owned, num_quant entries */
@@ -85,6 +86,9 @@ typedef struct nn_tensor {
 } nn_tensor;
 
 struct nn_kernel;
+struct nn_eval_ctx;
+struct nn_node;
+typedef fsnn_status (*nn_eval_fn)(const struct nn_eval_ctx *ctx, const struct nn_node *node);
 
 typedef struct nn_node {
 	int index;
@@ -100,11 +104,37 @@ typedef struct nn_node {
 	/* filled by prepare */
 	const struct nn_kernel *kernel;
 	void *op_data;              /* kernel-owned constants, persistent */
+	nn_eval_fn eval;            /* kernel->eval or the chosen variant's */
+	const char *variant;        /* "ref" or the variant's name, for fsnn info */
+	void *variant_data;         /* the variant's own constants (packed weights) */
 	size_t scratch_bytes;
 	uint64_t macs;
 	const fsnn_backend *backend;
 	void *backend_state;
 } nn_node;
+
+/* CPU features a kernel variant may require (nn/src/cpu.c detects them at
+ * run time: cpuid on x86, getauxval(AT_HWCAP) on aarch64). NN_CPU_GENERIC is
+ * "fast portable C": present unless the reference kernels are forced. */
+enum nn_cpu_feature {
+	NN_CPU_GENERIC = 1u << 0,
+	NN_CPU_AVX2 = 1u << 1,        /* with FMA-free integer AVX2 */
+	NN_CPU_AVXVNNI = 1u << 2,     /* VEX vpdpbusd on 256-bit vectors */
+	NN_CPU_AVX512VNNI = 1u << 3,  /* with AVX-512 F/BW/VL */
+	NN_CPU_NEON = 1u << 8,
+	NN_CPU_DOTPROD = 1u << 9,     /* Armv8.2 SDOT/UDOT */
+};
+/* Features of this CPU. */
+unsigned nn_cpu_detect(void);
+/* Parses a FSNN_KERNELS-style selection: NULL, "" or "auto" = every
+ * detected feature; "ref" = none (reference kernels only); otherwise a
+ * comma-separated list of feature names ("generic,avx2", "neon") that is
+ * intersected with the detected ones. Returns false on an unknown name
+ * and names it in err_name (may be NULL). */
+bool nn_cpu_parse(const char *spec, unsigned detected, unsigned *mask, char *err_name,
+		  size_t err_name_size);
+/* Comma-separated names of the features in mask ("generic,avx2,..."). */
+const char *nn_cpu_names(unsigned mask, char *buf, size_t size);
 
 typedef struct nn_persistent_block {
 	struct nn_persistent_block *next;
@@ -132,6 +162,8 @@ struct fsnn_model {
 	size_t arena_bytes, lower_bound_bytes, scratch_bytes;
 	size_t persistent_bytes, weights_bytes;
 	nn_persistent_block *persistent;
+	unsigned cpu_features;      /* what kernel variants may use */
+	int32_t input_hw[2];        /* requested input height/width, 0 = as in file */
 };
 
 /* ---- kernel interface (TFLite Micro style) ------------------------------ */
@@ -140,12 +172,29 @@ typedef struct nn_prepare_ctx {
 	fsnn_error *err;
 } nn_prepare_ctx;
 
+struct nn_pool;
+
 typedef struct nn_eval_ctx {
 	const fsnn_model *model;
 	void *const *tensor_data;   /* per tensor: arena, alias or constant data */
-	void *scratch;              /* model->scratch_bytes, reused by every op */
+	void *scratch;              /* model->scratch_bytes per thread, reused by every op */
 	fsnn_error *err;
+	struct nn_pool *pool;       /* the context's threads, NULL = run inline */
+	int num_threads;            /* >= 1 */
 } nn_eval_ctx;
+
+/* Scratch of one thread (thread 0 is the caller's): ops that run under
+ * nn_parallel_for get model->scratch_bytes each. */
+static inline void *nn_thread_scratch(const nn_eval_ctx *ec, int thread)
+{
+	return (uint8_t *)ec->scratch + (size_t)thread * ec->model->scratch_bytes;
+}
+
+/* Runs fn(arg, task, thread) for task = 0 .. num_tasks-1 on the context's
+ * threads and returns when all are done. Tasks must write disjoint outputs
+ * so results do not depend on the thread count. Never allocates. */
+typedef void (*nn_task_fn)(void *arg, int task, int thread);
+void nn_parallel_for(const nn_eval_ctx *ec, int num_tasks, nn_task_fn fn, void *arg);
 
 typedef struct nn_kernel {
 	int builtin;
@@ -162,6 +211,27 @@ typedef struct nn_kernel {
 
 /* Kernel for a builtin code, or NULL when the engine lacks it. */
 const nn_kernel *nn_kernel_find(int builtin);
+
+/* A faster implementation of a builtin op for some CPUs (nn/kernels/x86/,
+ * nn/kernels/arm/, nn/kernels/generic/). It reuses the reference kernel's
+ * prepare (node->op_data, see nn/kernels/common/op_data.h) and must give
+ * bit-identical outputs. */
+typedef struct nn_variant {
+	int builtin;
+	const char *name;           /* shown by fsnn info, e.g. "avx512vnni" */
+	unsigned requires;          /* every NN_CPU_* bit it needs */
+	/* Called after the reference prepare succeeded. Sets *accepted when it
+	 * handles this node (shape, type, options); may then put packed
+	 * constants in node->variant_data (nn_persistent_alloc) and raise
+	 * node->scratch_bytes (which is per thread). */
+	fsnn_status (*prepare)(nn_prepare_ctx *ctx, nn_node *node, bool *accepted);
+	nn_eval_fn eval;
+} nn_variant;
+
+/* Picks the first variant, in order of preference, whose features are
+ * all in model->cpu_features and that accepts the node; otherwise keeps
+ * the reference eval. Sets node->eval and node->variant. */
+fsnn_status nn_variant_select(nn_prepare_ctx *ctx, nn_node *node);
 
 /* Helpers for prepare. */
 void *nn_persistent_alloc(nn_prepare_ctx *ctx, size_t bytes);   /* zeroed; NULL + error on failure */

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "flatbuf_priv.h"
+#include "graph.h"
 
 /* schema.fbs field ids */
 enum { MODEL_VERSION = 0, MODEL_OPERATOR_CODES = 1, MODEL_SUBGRAPHS = 2, MODEL_BUFFERS = 4 };
@@ -38,7 +39,6 @@ enum { OP_OPCODE_INDEX = 0, OP_INPUTS = 1, OP_OUTPUTS = 2, OP_OPTIONS_TYPE = 3,
 #define TFLITE_SCHEMA_VERSION 3
 /* No real tensor comes near this; it keeps size arithmetic far from
  * overflow and refuses absurd shapes before anything is allocated. */
-#define NN_MAX_TENSOR_BYTES ((size_t)1 << 30)
 
 typedef struct reader {
 	fsnn_model *m;
@@ -387,6 +387,7 @@ static fsnn_status read_tensor(reader *r, const nn_fb_vec *tv, int idx, nn_tenso
 			return fail(r, FSNN_E_FORMAT, "tensor %d '%s': dimension %d is %d; shapes "
 				    "must be static and non-negative", idx, t->name, d, (int)v);
 		t->dims[d] = v;
+		t->file_dims[d] = v;
 		size_t f = v ? (size_t)v : 1;
 		if (!too_big && span > NN_MAX_TENSOR_BYTES / f)
 			too_big = true;   /* report once, after the whole shape is read */

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct arg_max_data {
 	size_t outer, axis_len, inner;

@@ -7,7 +7,7 @@
 #ifndef NN_BINARY_OPS_H
 #define NN_BINARY_OPS_H
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 fsnn_status nn_binary_prepare(nn_prepare_ctx *ctx, nn_node *node, int builtin);
 fsnn_status nn_binary_eval(const nn_eval_ctx *ec, const nn_node *node);

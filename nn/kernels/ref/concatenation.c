@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct concat_input {
 	size_t copy_bytes;     /* bytes of this input per outer index */

@@ -13,14 +13,9 @@
  * Multiplier), so that is what we do then. Float32 sums bias first, then
  * taps in (ky, kx, ci) order, like XNNPACK's scalar igemm.
  */
-#include "kernel_util.h"
+#include "../common/op_data.h"
 
-typedef struct conv_data {
-	fsnn_dtype type;
-	nn_ku_window win;
-	int32_t groups;
-	nn_ku_weighted wt;       /* zero points, bias, requantisation or clamp */
-} conv_data;
+typedef nn_conv_data conv_data;
 
 static fsnn_status conv_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {

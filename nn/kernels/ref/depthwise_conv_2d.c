@@ -13,14 +13,9 @@
  */
 #include <string.h>
 
-#include "kernel_util.h"
+#include "../common/op_data.h"
 
-typedef struct dw_data {
-	fsnn_dtype type;
-	nn_ku_window win;
-	int32_t mult;
-	nn_ku_weighted wt;       /* zero points, bias, requantisation or clamp */
-} dw_data;
+typedef nn_dw_data dw_data;
 
 static fsnn_status dw_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {

@@ -5,7 +5,7 @@
  * (float)(q - zp) * scale in float32; one rounding, so a 256-entry float
  * table built in prepare gives the same bits.
  */
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct dequantize_data {
 	float lut[256];   /* indexed by the raw input byte */

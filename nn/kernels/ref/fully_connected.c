@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct fc_data {
 	fsnn_dtype type;

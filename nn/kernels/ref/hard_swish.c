@@ -8,7 +8,7 @@
  * That arithmetic is reproduced once per possible input byte in prepare;
  * eval is a table lookup.
  */
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct hswish_params {
 	int32_t in_zp, out_zp;

@@ -12,7 +12,7 @@
  */
 #include <math.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct leaky_relu_data {
 	float alpha;

@@ -11,7 +11,7 @@
  */
 #include <math.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 static float sigmoid_ref(float x)
 {

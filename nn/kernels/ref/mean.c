@@ -11,7 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct mean_data {
 	fsnn_dtype type;

@@ -12,7 +12,7 @@
 #ifndef NN_MINMAX_COMMON_H
 #define NN_MINMAX_COMMON_H
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct minmax_data {
 	nn_bcast bc;

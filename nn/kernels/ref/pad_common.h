@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct pad_data {
 	int64_t in_dims[FSNN_MAX_RANK], out_dims[FSNN_MAX_RANK];  /* leading 1s */

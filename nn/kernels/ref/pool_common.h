@@ -8,7 +8,7 @@
 #ifndef NN_POOL_COMMON_H
 #define NN_POOL_COMMON_H
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct pool_data {
 	fsnn_dtype type;

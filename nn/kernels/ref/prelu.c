@@ -8,7 +8,7 @@
  * out_s) and m2 = QuantizeMultiplier(in_s * alpha_s / out_s), both
  * quotients in float32 as TFLite computes them.
  */
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct prelu_data {
 	nn_bcast bc;

@@ -14,7 +14,7 @@
  */
 #include <math.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct quantize_data {
 	float inv_scale, lo, hi;   /* float input: clamp range, zp-relative */

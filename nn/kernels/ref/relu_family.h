@@ -14,7 +14,7 @@
 
 #include <math.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct relu_data {
 	float lo, hi;        /* float32 clamp */

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 static fsnn_status reshape_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {

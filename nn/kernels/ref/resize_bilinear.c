@@ -11,7 +11,7 @@
  * fractions. align_corners wins when both flags are set.
  */
 #include <math.h>
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct bilinear_tap {
 	int32_t i0, i1;    /* the two source indices */

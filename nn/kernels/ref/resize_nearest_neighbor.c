@@ -13,7 +13,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct resize_nn_data {
 	int32_t n, in_h, in_w, out_h, out_w;

@@ -18,7 +18,7 @@
 
 #include <string.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 /* Element e of a constant INT32 or INT64 index tensor. */
 static inline int64_t nn_slice_index(const nn_tensor *t, size_t e)

@@ -3,7 +3,7 @@
  * of them). The output shares the input's storage (aliases_input); eval
  * only copies when the planner could not alias.
  */
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 static fsnn_status squeeze_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 #define NN_SC_RANK 6
 

@@ -10,7 +10,7 @@
  */
 #include <math.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 static fsnn_status tanh_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 typedef struct tile_data {
 	int64_t in_dims[FSNN_MAX_RANK], mult[FSNN_MAX_RANK];  /* leading 1s */

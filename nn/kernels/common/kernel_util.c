@@ -1,5 +1,5 @@
 /* Helpers shared by the reference kernels; see kernel_util.h. */
-#include "kernel_util.h"
+#include "../common/kernel_util.h"
 
 #include <math.h>
 #include <string.h>
@@ -608,6 +608,19 @@ fsnn_status nn_ku_resize_prepare(nn_prepare_ctx *ctx, const nn_node *node, bool 
 	if (hw[0] < 1 || hw[1] < 1)
 		return nn_prep_fail(ctx, node, FSNN_E_SHAPE, "size '%s' is [%d, %d]; expected positive values",
 				    size->name, (int)hw[0], (int)hw[1]);
+	/* At a requested input size the constant size follows the input by the
+	 * file's own ratio, when that stays whole (x2 upsampling does). */
+	if (ctx->model->input_hw[0] > 0)
+		for (int d = 0; d < 2; d++) {
+			int64_t num = (int64_t)hw[d] * x->dims[1 + d];
+			int32_t den = x->file_dims[1 + d];
+			if (den < 1 || num % den != 0 || num / den > INT32_MAX)
+				return nn_prep_fail(ctx, node, FSNN_E_UNSUPPORTED,
+						    "cannot follow the requested input size: size '%s' "
+						    "(%d) is not a whole multiple of the input's %d at %d",
+						    size->name, (int)hw[d], (int)den, (int)x->dims[1 + d]);
+			hw[d] = (int32_t)(num / den);
+		}
 	int32_t dims[4] = { x->dims[0], hw[0], hw[1], x->dims[3] };
 	if ((st = nn_check_output_shape(ctx, node, 0, 4, dims)))
 		return st;

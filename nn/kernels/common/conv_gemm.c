@@ -1,0 +1,222 @@
+/* The target-independent half of the fast 8-bit convolutions; see
+ * conv_gemm.h for the arithmetic. */
+#include <string.h>
+
+#include "conv_gemm.h"
+
+typedef struct conv_gemm_data {
+	const nn_gemm_ukernel *uk;
+	int32_t K, kpad, nblocks;
+	const void *wpack;          /* nblocks x [kpad/kr][nr][kr] */
+	const int32_t *bias;        /* nblocks * nr: bias with the constant terms folded in */
+	const float *scale;         /* nblocks * nr, fp32 requantisation */
+	int32_t xz, wz;             /* zero points in the signed domain */
+	bool u8;                    /* uint8 tensors (shifted by -128) */
+	size_t xbuf_bytes, acc_bytes;
+} conv_gemm_data;
+
+static size_t elem_size(enum nn_gemm_xfmt f)
+{
+	return f == NN_GEMM_I16 ? 2 : 1;
+}
+
+static size_t align64(size_t n)
+{
+	return (n + 63) & ~(size_t)63;
+}
+
+fsnn_status nn_conv_gemm_prepare(nn_prepare_ctx *ctx, nn_node *node, const nn_gemm_ukernel *uk,
+				 bool *accepted)
+{
+	const nn_conv_data *d = node->op_data;
+	const nn_tensor *in = nn_input(ctx, node, 0);
+	const nn_tensor *w = nn_input(ctx, node, 1);
+	*accepted = false;
+	if (d == NULL || d->type == FSNN_FLOAT32 || d->groups != 1 || w->data == NULL)
+		return FSNN_OK;
+	const bool u8 = d->type == FSNN_UINT8;
+	const int32_t cout = w->dims[0], K = w->dims[1] * w->dims[2] * w->dims[3];
+	const int32_t kpad = (K + uk->kr - 1) / uk->kr * uk->kr;
+	const int32_t nblocks = (cout + uk->nr - 1) / uk->nr;
+	const size_t es = elem_size(uk->xfmt);
+	const size_t nch = (size_t)nblocks * (size_t)uk->nr;
+
+	conv_gemm_data *g = nn_persistent_alloc(ctx, sizeof *g);
+	uint8_t *wpack = g ? nn_persistent_alloc(ctx, nch * (size_t)kpad * es) : NULL;
+	int32_t *bias = wpack ? nn_persistent_alloc(ctx, nch * sizeof *bias) : NULL;
+	float *scale = bias ? nn_persistent_alloc(ctx, nch * sizeof *scale) : NULL;
+	if (scale == NULL)
+		return FSNN_E_NOMEM;
+	const int32_t off = uk->xfmt == NN_GEMM_U8 ? 128 : 0;
+	const int32_t xz = u8 ? d->wt.in_zp - 128 : d->wt.in_zp;
+	const int32_t wz = u8 ? d->wt.w_zp - 128 : 0;
+	const uint8_t *wraw = w->data;
+	for (int32_t oc = 0; oc < cout; oc++) {
+		const int32_t blk = oc / uk->nr, j = oc % uk->nr;
+		uint32_t wsum = 0;
+		for (int32_t k = 0; k < K; k++) {
+			int32_t ws = u8 ? (int32_t)wraw[(size_t)oc * K + k] - 128
+				       : (int32_t)(int8_t)wraw[(size_t)oc * K + k];
+			wsum += (uint32_t)ws;
+			size_t at = (((size_t)blk * (size_t)(kpad / uk->kr) + (size_t)(k / uk->kr)) *
+				     (size_t)uk->nr + (size_t)j) * (size_t)uk->kr + (size_t)(k % uk->kr);
+			if (es == 2)
+				((int16_t *)(void *)wpack)[at] = (int16_t)ws;
+			else
+				((int8_t *)wpack)[at] = (int8_t)ws;
+		}
+		bias[oc] = (int32_t)((uint32_t)d->wt.bias[oc] - (uint32_t)(off + xz) * wsum +
+				     (uint32_t)K * (uint32_t)xz * (uint32_t)wz);
+		scale[oc] = d->wt.rq.fixed_point ? 0.0f : d->wt.rq.scale[oc];
+	}
+	*g = (conv_gemm_data){
+		.uk = uk, .K = K, .kpad = kpad, .nblocks = nblocks, .wpack = wpack, .bias = bias,
+		.scale = scale, .xz = xz, .wz = wz, .u8 = u8,
+		.xbuf_bytes = align64((size_t)uk->mr * (size_t)kpad * es),
+		.acc_bytes = align64((size_t)uk->mr * (size_t)uk->nr * sizeof(int32_t)),
+	};
+	size_t need = g->xbuf_bytes + g->acc_bytes + align64((size_t)uk->mr * sizeof(int32_t));
+	if (need > node->scratch_bytes)
+		node->scratch_bytes = need;
+	node->variant_data = g;
+	*accepted = true;
+	(void)in;
+	return FSNN_OK;
+}
+
+typedef struct conv_gemm_job {
+	const nn_eval_ctx *ec;
+	const nn_conv_data *d;
+	const conv_gemm_data *g;
+	const uint8_t *x;
+	uint8_t *y;
+	int32_t ih, iw, cin, oh, ow, cout, kh, kw;
+	size_t pixels, per_task;
+} conv_gemm_job;
+
+/* Receptive field of output pixel p in the microkernel's form; returns
+ * sum x_s over K (only used with uint8 weights). */
+static int32_t gather(const conv_gemm_job *j, size_t p, void *dst)
+{
+	const conv_gemm_data *g = j->g;
+	const nn_ku_window *win = &j->d->win;
+	const size_t ohw = (size_t)j->oh * (size_t)j->ow;
+	const int32_t b = (int32_t)(p / ohw), rem = (int32_t)(p % ohw);
+	const int32_t oy = rem / j->ow, ox = rem % j->ow;
+	const int32_t iy0 = oy * win->stride_h - win->pad_top, ix0 = ox * win->stride_w - win->pad_left;
+	const uint8_t flip = g->u8 ? 0x80 : 0x00;   /* raw byte -> x_s as int8 bits */
+	const enum nn_gemm_xfmt f = g->uk->xfmt;
+	const int32_t cin = j->cin;
+	uint32_t rowsum = 0;
+	int32_t k = 0;
+	for (int32_t ky = 0; ky < j->kh; ky++) {
+		const int32_t iy = iy0 + ky * win->dil_h;
+		for (int32_t kx = 0; kx < j->kw; kx++, k += cin) {
+			const int32_t ix = ix0 + kx * win->dil_w;
+			const bool inside = iy >= 0 && iy < j->ih && ix >= 0 && ix < j->iw;
+			const uint8_t *src = inside ? j->x + ((((size_t)b * j->ih + iy) * j->iw + ix) * cin) : NULL;
+			if (f == NN_GEMM_I16) {
+				int16_t *o = (int16_t *)dst + k;
+				if (inside)
+					for (int32_t c = 0; c < cin; c++)
+						o[c] = (int16_t)(int8_t)(src[c] ^ flip);
+				else
+					for (int32_t c = 0; c < cin; c++)
+						o[c] = (int16_t)g->xz;
+				if (g->wz != 0)
+					for (int32_t c = 0; c < cin; c++)
+						rowsum += (uint32_t)(int32_t)o[c];
+			} else {
+				/* U8 wants x_s + 128 = raw ^ 0x80 for int8 and the raw
+				 * byte for uint8; S8 wants x_s. */
+				const uint8_t tf = (uint8_t)(flip ^ (f == NN_GEMM_U8 ? 0x80 : 0x00));
+				uint8_t *o = (uint8_t *)dst + k;
+				if (inside)
+					for (int32_t c = 0; c < cin; c++)
+						o[c] = src[c] ^ tf;
+				else
+					memset(o, (uint8_t)((uint8_t)(int8_t)g->xz ^ (f == NN_GEMM_U8 ? 0x80 : 0)), (size_t)cin);
+				if (g->wz != 0)
+					for (int32_t c = 0; c < cin; c++)
+						rowsum += (uint32_t)(int32_t)(int8_t)(o[c] ^ (f == NN_GEMM_U8 ? 0x80 : 0));
+			}
+		}
+	}
+	const size_t es = elem_size(f);
+	memset((uint8_t *)dst + (size_t)g->K * es, 0, (size_t)(g->kpad - g->K) * es);
+	return (int32_t)rowsum;
+}
+
+static void run_task(void *arg, int task, int thread)
+{
+	const conv_gemm_job *j = arg;
+	const conv_gemm_data *g = j->g;
+	const nn_gemm_ukernel *uk = g->uk;
+	const nn_ku_requant *rq = &j->d->wt.rq;
+	uint8_t *scratch = nn_thread_scratch(j->ec, thread);
+	uint8_t *xbuf = scratch;
+	int32_t *acc = (int32_t *)(void *)(scratch + g->xbuf_bytes);
+	int32_t *rowsum = (int32_t *)(void *)(scratch + g->xbuf_bytes + g->acc_bytes);
+	const size_t es = elem_size(uk->xfmt), xstride = (size_t)g->kpad;
+	const size_t wblock = (size_t)g->kpad * (size_t)uk->nr * es;
+	size_t p0 = (size_t)task * j->per_task, p1 = p0 + j->per_task;
+	if (p1 > j->pixels)
+		p1 = j->pixels;
+	for (size_t p = p0; p < p1; p += (size_t)uk->mr) {
+		const int m_valid = p1 - p < (size_t)uk->mr ? (int)(p1 - p) : uk->mr;
+		for (int m = 0; m < uk->mr; m++) {
+			void *row = xbuf + (size_t)m * xstride * es;
+			if (m < m_valid)
+				rowsum[m] = gather(j, p + (size_t)m, row);
+			else
+				memcpy(row, xbuf, xstride * es);
+		}
+		for (int32_t blk = 0; blk < g->nblocks; blk++) {
+			const int32_t c0 = blk * uk->nr;
+			const int n = j->cout - c0 < uk->nr ? j->cout - c0 : uk->nr;
+			uk->gemm(xbuf, xstride, g->kpad, (const uint8_t *)g->wpack + (size_t)blk * wblock, acc);
+			for (int m = 0; m < m_valid; m++) {
+				const int32_t corr = (int32_t)(0u - (uint32_t)g->wz * (uint32_t)rowsum[m]);
+				uint8_t *out = j->y + (p + (size_t)m) * (size_t)j->cout + (size_t)c0;
+				const int32_t *a = acc + (size_t)m * (size_t)uk->nr;
+				if (!rq->fixed_point) {
+					uk->requant(a, g->bias + c0, corr, g->scale + c0, rq->out_zp, rq->qmin,
+						    rq->qmax, n, g->u8, out);
+					continue;
+				}
+				for (int c = 0; c < n; c++) {
+					int32_t v = (int32_t)((uint32_t)a[c] + (uint32_t)g->bias[c0 + c] + (uint32_t)corr);
+					v = nn_ku_requant_apply(rq, c0 + c, v);
+					out[c] = (uint8_t)v;   /* int8 and uint8 share the low byte */
+				}
+			}
+		}
+	}
+}
+
+fsnn_status nn_conv_gemm_eval(const nn_eval_ctx *ec, const nn_node *node)
+{
+	const nn_conv_data *d = node->op_data;
+	const conv_gemm_data *g = node->variant_data;
+	const nn_tensor *in = nn_tensor_of(ec, node->inputs[0]);
+	const nn_tensor *w = nn_tensor_of(ec, node->inputs[1]);
+	const nn_tensor *out = nn_tensor_of(ec, node->outputs[0]);
+	conv_gemm_job j = {
+		.ec = ec, .d = d, .g = g, .x = nn_in_data(ec, node, 0), .y = nn_out_data(ec, node, 0),
+		.ih = in->dims[1], .iw = in->dims[2], .cin = in->dims[3],
+		.oh = out->dims[1], .ow = out->dims[2], .cout = out->dims[3],
+		.kh = w->dims[1], .kw = w->dims[2],
+	};
+	j.pixels = (size_t)out->dims[0] * (size_t)j.oh * (size_t)j.ow;
+	/* A few tasks per thread balance uneven progress; each is a whole
+	 * number of microkernel rows. */
+	const size_t mr = (size_t)g->uk->mr;
+	size_t tasks = (size_t)ec->num_threads * 4;
+	size_t per = (j.pixels + tasks - 1) / tasks;
+	per = (per + mr - 1) / mr * mr;
+	if (per < mr * 4)
+		per = mr * 4;
+	j.per_task = per;
+	nn_parallel_for(ec, (int)((j.pixels + per - 1) / per), run_task, &j);
+	return FSNN_OK;
+}

@@ -1,0 +1,49 @@
+/* CONV_2D for x86-64 with AVX2 (no VNNI): 6 pixels x 16 channels, inputs and
+ * weights widened to int16 and multiplied pairwise into int32 with
+ * vpmaddwd, which is exact (vpmaddubsw would saturate). Compiled with
+ * -mavx2. */
+#include <immintrin.h>
+#include <string.h>
+
+#include "x86_kernels.h"
+
+#define MR 6
+
+static void gemm_avx2(const void *xv, size_t xs, int kpad, const void *wv, int32_t *acc)
+{
+	const int16_t *x = xv;
+	const int16_t *w = wv;
+	__m256i a[MR][2];
+	for (int m = 0; m < MR; m++)
+		a[m][0] = a[m][1] = _mm256_setzero_si256();
+	for (int k = 0; k < kpad; k += 2, w += 32) {
+		const __m256i w0 = _mm256_loadu_si256((const __m256i *)(const void *)w);
+		const __m256i w1 = _mm256_loadu_si256((const __m256i *)(const void *)(w + 16));
+		for (int m = 0; m < MR; m++) {
+			int32_t pair;
+			memcpy(&pair, x + (size_t)m * xs + k, sizeof pair);
+			const __m256i bx = _mm256_set1_epi32(pair);
+			a[m][0] = _mm256_add_epi32(a[m][0], _mm256_madd_epi16(bx, w0));
+			a[m][1] = _mm256_add_epi32(a[m][1], _mm256_madd_epi16(bx, w1));
+		}
+	}
+	for (int m = 0; m < MR; m++) {
+		_mm256_storeu_si256((__m256i *)(void *)(acc + m * 16), a[m][0]);
+		_mm256_storeu_si256((__m256i *)(void *)(acc + m * 16 + 8), a[m][1]);
+	}
+}
+
+static const nn_gemm_ukernel ukernel_avx2 = {
+	.mr = MR, .nr = 16, .kr = 2, .xfmt = NN_GEMM_I16,
+	.gemm = gemm_avx2, .requant = nn_x86_requant_avx2,
+};
+
+static fsnn_status prepare_avx2(nn_prepare_ctx *ctx, nn_node *node, bool *accepted)
+{
+	return nn_conv_gemm_prepare(ctx, node, &ukernel_avx2, accepted);
+}
+
+const nn_variant nn_variant_conv_2d_avx2 = {
+	.builtin = NN_OP_CONV_2D, .name = "avx2", .requires = NN_CPU_AVX2,
+	.prepare = prepare_avx2, .eval = nn_conv_gemm_eval,
+};

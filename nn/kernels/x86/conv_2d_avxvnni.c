@@ -1,0 +1,49 @@
+/* CONV_2D for x86-64 with AVX-VNNI (256-bit vpdpbusd): 6 pixels x 16
+ * channels, inputs as x + 128 (unsigned) against signed weights, four
+ * products per int32 lane without saturation. Compiled with -mavx2
+ * -mavxvnni. */
+#include <immintrin.h>
+#include <string.h>
+
+#include "x86_kernels.h"
+
+#define MR 6
+
+static void gemm_avxvnni(const void *xv, size_t xs, int kpad, const void *wv, int32_t *acc)
+{
+	const uint8_t *x = xv;
+	const int8_t *w = wv;
+	__m256i a[MR][2];
+	for (int m = 0; m < MR; m++)
+		a[m][0] = a[m][1] = _mm256_setzero_si256();
+	for (int k = 0; k < kpad; k += 4, w += 64) {
+		const __m256i w0 = _mm256_loadu_si256((const __m256i *)(const void *)w);
+		const __m256i w1 = _mm256_loadu_si256((const __m256i *)(const void *)(w + 32));
+		for (int m = 0; m < MR; m++) {
+			int32_t quad;
+			memcpy(&quad, x + (size_t)m * xs + k, sizeof quad);
+			const __m256i bx = _mm256_set1_epi32(quad);
+			a[m][0] = _mm256_dpbusd_avx_epi32(a[m][0], bx, w0);
+			a[m][1] = _mm256_dpbusd_avx_epi32(a[m][1], bx, w1);
+		}
+	}
+	for (int m = 0; m < MR; m++) {
+		_mm256_storeu_si256((__m256i *)(void *)(acc + m * 16), a[m][0]);
+		_mm256_storeu_si256((__m256i *)(void *)(acc + m * 16 + 8), a[m][1]);
+	}
+}
+
+static const nn_gemm_ukernel ukernel_avxvnni = {
+	.mr = MR, .nr = 16, .kr = 4, .xfmt = NN_GEMM_U8,
+	.gemm = gemm_avxvnni, .requant = nn_x86_requant_avx2,
+};
+
+static fsnn_status prepare_avxvnni(nn_prepare_ctx *ctx, nn_node *node, bool *accepted)
+{
+	return nn_conv_gemm_prepare(ctx, node, &ukernel_avxvnni, accepted);
+}
+
+const nn_variant nn_variant_conv_2d_avxvnni = {
+	.builtin = NN_OP_CONV_2D, .name = "avxvnni", .requires = NN_CPU_AVX2 | NN_CPU_AVXVNNI,
+	.prepare = prepare_avxvnni, .eval = nn_conv_gemm_eval,
+};

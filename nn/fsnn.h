@@ -25,6 +25,8 @@
 extern "C" {
 #endif
 
+#define FSNN_VERSION "0.2.0"
+
 /* Status codes: 0 is success, failures are negative (libusb style). */
 typedef enum fsnn_status {
 	FSNN_OK = 0,

@@ -100,4 +100,16 @@ static inline void *check_read_all(const char *path, size_t *size)
 	return buf;
 }
 
+/* Engine tests run under several thread counts (tests/nn/variants.test.sh
+ * sets FS_TEST_THREADS); results must not depend on it. Only for files
+ * that include fsnn.h before this header. */
+#ifdef FSNN_H
+static inline fsnn_status check_context_new(const fsnn_model *m, fsnn_context **ctx, fsnn_error *err)
+{
+	const char *t = getenv("FS_TEST_THREADS");
+	fsnn_context_options o = { .num_threads = t ? atoi(t) : 1 };
+	return fsnn_context_new_opts(m, &o, ctx, err);
+}
+#endif
+
 #endif

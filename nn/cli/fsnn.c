@@ -1,9 +1,10 @@
 /*
  * fsnn — inspect, run and time .tflite models with the fsnn engine.
  *
- *   fsnn info  MODEL [--json]
- *   fsnn run   MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png]
- *   fsnn bench MODEL [--threads N] [--runs N]
+ *   fsnn info  MODEL [--json] [engine options]
+ *   fsnn run   MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png] [engine options]
+ *   fsnn bench MODEL [--runs N] [--warmup N] [--contexts N] [--json] [engine options]
+ *   engine options: --kernels auto|ref|FEATURES, --input-size HxW, --threads N
  *
  * Raw tensors are little-endian bytes, as /work/shared/tools/oracle's
  * litert_run.mjs reads and writes them, so outputs can be compared with
@@ -18,36 +19,27 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "fsnn.h"
 #include "image/image.h"
 
-#define EXIT_USAGE 2
 
 static const char usage[] =
-	"usage: fsnn info MODEL [--json]\n"
-	"       fsnn run MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png]\n"
-	"       fsnn bench MODEL [--threads N] [--runs N]\n";
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("fsnn: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
-/* Messages are one line by contract; make sure of it when printing. */
-static const char *one_line(char *msg)
-{
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	return msg;
-}
+	"usage: fsnn info MODEL [--json] [ENGINE OPTIONS]\n"
+	"       fsnn run MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png] [ENGINE OPTIONS]\n"
+	"       fsnn bench MODEL [--runs N] [--warmup N] [--contexts N] [--json] [ENGINE OPTIONS]\n"
+	"       fsnn --version\n"
+	"\n"
+	"ENGINE OPTIONS\n"
+	"  --kernels auto|ref|FEATURES  kernel variants (default: FSNN_KERNELS or auto):\n"
+	"                               ref = reference kernels only; FEATURES = comma list of\n"
+	"                               generic, avx2, avxvnni, avx512vnni, neon, dotprod\n"
+	"  --input-size HxW             run a fully convolutional model at another input size\n"
+	"  --threads N                  threads inside each invoke (default 1)\n"
+	"\n"
+	"bench times one invoke at a time (median/min of --runs after --warmup);\n"
+	"--contexts N runs N contexts on N threads at once (throughput).\n"
+	"Exit status: 0 success, 1 failure (message on stderr), 2 usage error.\n";
 
 static void print_shape(FILE *f, const fsnn_tensor_info *t)
 {
@@ -55,21 +47,6 @@ static void print_shape(FILE *f, const fsnn_tensor_info *t)
 	for (int d = 0; d < t->rank; d++)
 		fprintf(f, d ? ",%d" : "%d", (int)t->dims[d]);
 	fputc(']', f);
-}
-
-static void print_json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
 }
 
 /* ---- info --------------------------------------------------------------- */
@@ -113,9 +90,15 @@ static void print_tensor_json(const fsnn_tensor_info *t)
 
 static int cmd_info(int argc, char **argv)
 {
+	cli_engine_opts eo = { 0 };
 	const char *path = NULL;
 	bool json = false;
 	for (int i = 0; i < argc; i++) {
+		int used = cli_engine_opt("info", argc, argv, &i, &eo);
+		if (used < 0)
+			return 1;
+		if (used > 0)
+			continue;
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else if (argv[i][0] == '-' || path != NULL)
@@ -127,7 +110,8 @@ static int cmd_info(int argc, char **argv)
 		return fail("info: MODEL is missing (fsnn info MODEL [--json])");
 
 	/* Inspect-only so models with ops for absent hardware still load. */
-	fsnn_load_options opts = { .inspect_only = 1 };
+	fsnn_load_options opts = cli_load_options(&eo);
+	opts.inspect_only = 1;
 	fsnn_model *m = NULL;
 	fsnn_error err = { 0, "" };
 	if (fsnn_model_load_file(path, &opts, &m, &err) != FSNN_OK)
@@ -190,7 +174,12 @@ static int cmd_info(int argc, char **argv)
 				print_json_string(stdout, op.backend);
 			else
 				printf(op.is_custom ? "null" : "\"cpu\"");
-			printf(", \"macs\": %llu}", (unsigned long long)op.macs);
+			printf(", \"macs\": %llu, \"variant\": ", (unsigned long long)op.macs);
+			if (op.variant != NULL)
+				print_json_string(stdout, op.variant);
+			else
+				printf("null");
+			printf("}");
 		}
 		printf("], \"op_histogram\": {");
 		for (int h = 0; h < nhist; h++) {
@@ -226,6 +215,14 @@ static int cmd_info(int argc, char **argv)
 		printf("ops: %d\n", nops);
 		for (int h = 0; h < nhist; h++)
 			printf("  %-28s %d\n", hist[h].name, hist[h].count);
+		printf("kernels:");
+		for (int i = 0; i < nops; i++) {
+			fsnn_op_info op;
+			fsnn_model_op_info(m, i, &op);
+			if (op.variant != NULL)
+				printf(" %d:%s=%s", i, op.name, op.variant);
+		}
+		printf("\n");
 		printf("op sequence:");
 		for (int i = 0; i < nops; i++) {
 			fsnn_op_info op;
@@ -350,7 +347,13 @@ static int cmd_run(int argc, char **argv)
 	const char *pos[3] = { NULL, NULL, NULL };
 	int npos = 0;
 	bool png = false;
+	cli_engine_opts eo = { 0 };
 	for (int i = 0; i < argc; i++) {
+		int used = cli_engine_opt("run", argc, argv, &i, &eo);
+		if (used < 0)
+			return 1;
+		if (used > 0)
+			continue;
 		if (strcmp(argv[i], "--png") == 0)
 			png = true;
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
@@ -367,10 +370,12 @@ static int cmd_run(int argc, char **argv)
 	fsnn_model *m = NULL;
 	fsnn_context *ctx = NULL;
 	fsnn_error err = { 0, "" };
-	if (fsnn_model_load_file(path, NULL, &m, &err) != FSNN_OK)
+	fsnn_load_options lo = cli_load_options(&eo);
+	if (fsnn_model_load_file(path, &lo, &m, &err) != FSNN_OK)
 		return fail("%s", one_line(err.msg));
 	int rc = 0;
-	if (fsnn_context_new(m, &ctx, &err) != FSNN_OK) {
+	fsnn_context_options co = { .num_threads = eo.threads };
+	if (fsnn_context_new_opts(m, &co, &ctx, &err) != FSNN_OK) {
 		rc = fail("%s", one_line(err.msg));
 		goto out;
 	}
@@ -427,148 +432,15 @@ out:
 	return rc;
 }
 
-/* ---- bench -------------------------------------------------------------- */
-
-typedef struct bench_job {
-	const fsnn_model *model;
-	int runs;
-	double *ms;          /* runs entries */
-	fsnn_status status;
-	fsnn_error err;
-} bench_job;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static void *bench_thread(void *arg)
-{
-	bench_job *job = arg;
-	fsnn_context *ctx = NULL;
-	job->status = fsnn_context_new(job->model, &ctx, &job->err);
-	if (job->status != FSNN_OK)
-		return NULL;
-	/* Fixed pseudo-random inputs: timings should not depend on zeros. */
-	uint32_t seed = 12345;
-	for (int i = 0; i < fsnn_model_num_inputs(job->model); i++) {
-		fsnn_tensor_info t;
-		fsnn_model_input_info(job->model, i, &t);
-		uint8_t *p = fsnn_context_input(ctx, i);
-		for (size_t b = 0; b < t.bytes; b++) {
-			seed = seed * 1103515245u + 12345u;
-			p[b] = (uint8_t)(seed >> 16);
-		}
-		/* Float inputs get small finite values rather than random bits. */
-		if (t.type == FSNN_FLOAT32)
-			for (size_t b = 0; b < t.bytes / 4; b++)
-				((float *)(void *)p)[b] = (float)(b % 17) / 17.0f;
-	}
-	job->status = fsnn_invoke(ctx, &job->err); /* warm-up */
-	for (int r = 0; r < job->runs && job->status == FSNN_OK; r++) {
-		double t0 = now_ms();
-		job->status = fsnn_invoke(ctx, &job->err);
-		job->ms[r] = now_ms() - t0;
-	}
-	fsnn_context_free(ctx);
-	return NULL;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static int parse_count(const char *opt, const char *s, int max, int *out)
-{
-	char *end = NULL;
-	errno = 0;
-	long v = s ? strtol(s, &end, 10) : 0;
-	if (s == NULL || *s == '\0' || *end != '\0' || errno != 0 || v < 1 || v > max)
-		return fail("bench: %s takes a number from 1 to %d, got '%s'", opt, max, s ? s : "");
-	*out = (int)v;
-	return 0;
-}
-
-static int cmd_bench(int argc, char **argv)
-{
-	const char *path = NULL;
-	int threads = 1, runs = 10;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--threads") == 0) {
-			if (parse_count("--threads", i + 1 < argc ? argv[++i] : NULL, 64, &threads))
-				return 1;
-		} else if (strcmp(argv[i], "--runs") == 0) {
-			if (parse_count("--runs", i + 1 < argc ? argv[++i] : NULL, 100000, &runs))
-				return 1;
-		} else if (argv[i][0] == '-' || path != NULL) {
-			return fail("bench: unexpected argument '%s'", argv[i]);
-		} else {
-			path = argv[i];
-		}
-	}
-	if (path == NULL)
-		return fail("bench: MODEL is missing (fsnn bench MODEL [--threads N] [--runs N])");
-
-	fsnn_model *m = NULL;
-	fsnn_error err = { 0, "" };
-	double t_load = now_ms();
-	if (fsnn_model_load_file(path, NULL, &m, &err) != FSNN_OK)
-		return fail("%s", one_line(err.msg));
-	t_load = now_ms() - t_load;
-
-	bench_job *jobs = calloc((size_t)threads, sizeof *jobs);
-	pthread_t *tids = calloc((size_t)threads, sizeof *tids);
-	double *all = calloc((size_t)threads * (size_t)runs, sizeof *all);
-	int rc = 0;
-	if (jobs == NULL || tids == NULL || all == NULL) {
-		rc = fail("out of memory");
-		goto out;
-	}
-	double wall = now_ms();
-	int started = 0;
-	for (int t = 0; t < threads; t++) {
-		jobs[t] = (bench_job){ .model = m, .runs = runs, .ms = all + (size_t)t * (size_t)runs };
-		if (pthread_create(&tids[t], NULL, bench_thread, &jobs[t]) != 0) {
-			rc = fail("cannot start thread %d: %s", t, strerror(errno));
-			break;
-		}
-		started++;
-	}
-	for (int t = 0; t < started; t++)
-		pthread_join(tids[t], NULL);
-	wall = now_ms() - wall;
-	for (int t = 0; t < started && rc == 0; t++)
-		if (jobs[t].status != FSNN_OK)
-			rc = fail("%s: %s", path, one_line(jobs[t].err.msg));
-	if (rc != 0)
-		goto out;
-
-	size_t n = (size_t)threads * (size_t)runs;
-	qsort(all, n, sizeof *all, cmp_double);
-	double median = n % 2 ? all[n / 2] : (all[n / 2 - 1] + all[n / 2]) / 2;
-	fsnn_memory_info mem;
-	fsnn_model_memory_info(m, &mem);
-	printf("%s: %d thread%s x %d runs: median %.4g ms, min %.4g ms, max %.4g ms per invoke; "
-	       "%.1f invokes/s overall; load %.1f ms; arena %zu bytes\n",
-	       path, threads, threads == 1 ? "" : "s", runs, median, all[0], all[n - 1],
-	       (double)n / (wall / 1e3), t_load, mem.arena_bytes);
-out:
-	free(jobs);
-	free(tids);
-	free(all);
-	fsnn_model_free(m);
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("fsnn %s\n", FSNN_VERSION);
+		return 0;
 	}
 	if (strcmp(argv[1], "info") == 0)
 		return cmd_info(argc - 2, argv + 2);

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "check.h"
 #include "fsnn.h"
+#include "check.h"
 
 
 static char golden_dir[1024];
@@ -149,7 +149,7 @@ static void person_detect(check_state *cs, const char *dir)
 	fsnn_status st = fsnn_model_load_file(path, NULL, &m, &err);
 	CHECK(cs, st == FSNN_OK, "load: %s", err.msg);
 	if (st == FSNN_OK) {
-		st = fsnn_context_new(m, &ctx, &err);
+		st = check_context_new(m, &ctx, &err);
 		CHECK(cs, st == FSNN_OK, "context: %s", err.msg);
 	}
 	fsnn_tensor_info in, out;
@@ -211,7 +211,7 @@ static void hello_world(check_state *cs, const char *dir)
 	fsnn_status st = fsnn_model_load_file(path, NULL, &m, &err);
 	CHECK(cs, st == FSNN_OK, "load: %s", err.msg);
 	if (st == FSNN_OK) {
-		st = fsnn_context_new(m, &ctx, &err);
+		st = check_context_new(m, &ctx, &err);
 		CHECK(cs, st == FSNN_OK, "context: %s", err.msg);
 	}
 	double worst = 0;
@@ -274,7 +274,7 @@ int main(void)
 		fsnn_error err = { 0, "" };
 		fsnn_status st = fsnn_model_load_file(path, NULL, &m, &err);
 		if (st == FSNN_OK)
-			st = fsnn_context_new(m, &ctx, &err);
+			st = check_context_new(m, &ctx, &err);
 		for (int c = 0; c < nc; c++) {
 			char in0[4096];
 			check_sfmt(in0, sizeof in0, "%s/%s/in0.bin", dir, cases[c]->d_name);

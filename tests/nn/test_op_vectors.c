@@ -17,8 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "check.h"
 #include "fsnn.h"
+#include "check.h"
 
 #define MAX_IO 8
 #define PATH_LEN 1024 /* case paths are short; longer ones are reported as errors */
@@ -143,7 +143,7 @@ static int run_case(const char *dir, char *why, size_t why_len)
 			 fsnn_model_num_inputs(model), fsnn_model_num_outputs(model), n_in, n_out);
 		goto out;
 	}
-	st = fsnn_context_new(model, &ctx, &err);
+	st = check_context_new(model, &ctx, &err);
 	if (st != FSNN_OK) {
 		snprintf(why, why_len, "context: %s", err.msg[0] ? err.msg : fsnn_strerror(st));
 		goto out;

@@ -36,7 +36,8 @@ class Checker:
         """Runs fsnn on one uint8 tile and compares the output hash."""
         inp = os.path.join(tmp, "in.bin")
         np.ascontiguousarray(tile).tofile(inp)
-        r = subprocess.run([FSNN, "run", model, inp, os.path.join(tmp, "out")],
+        r = subprocess.run([FSNN, "run", model, inp, os.path.join(tmp, "out"),
+                            "--threads", os.environ.get("FS_TEST_THREADS", "1")],
                            capture_output=True, text=True)
         if r.returncode != 0:
             self.check(name, False, f"fsnn run exit {r.returncode}: {r.stderr.strip()[-300:]}")

@@ -92,7 +92,29 @@ typedef struct conv_gemm_job {
 	uint8_t *y;
 	int32_t ih, iw, cin, oh, ow, cout, kh, kw;
 	size_t pixels, per_task;
+	bool direct;            /* inputs of a block are contiguous (see run_task) */
+	uint8_t direct_flip;
 } conv_gemm_job;
+
+/* dst[i] = src[i] ^ flip for n bytes, eight at a time (the gather is a
+ * copy per tap; a byte loop cost more than the GEMM on 1x1 convs). */
+static void copy_xor(uint8_t *dst, const uint8_t *src, size_t n, uint8_t flip)
+{
+	if (flip == 0) {
+		memcpy(dst, src, n);
+		return;
+	}
+	const uint64_t f = 0x0101010101010101ull * flip;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v;
+		memcpy(&v, src + i, 8);
+		v ^= f;
+		memcpy(dst + i, &v, 8);
+	}
+	for (; i < n; i++)
+		dst[i] = src[i] ^ flip;
+}
 
 /* Receptive field of output pixel p in the microkernel's form; returns
  * sum x_s over K (only used with uint8 weights). */
@@ -132,8 +154,7 @@ static int32_t gather(const conv_gemm_job *j, size_t p, void *dst)
 				const uint8_t tf = (uint8_t)(flip ^ (f == NN_GEMM_U8 ? 0x80 : 0x00));
 				uint8_t *o = (uint8_t *)dst + k;
 				if (inside)
-					for (int32_t c = 0; c < cin; c++)
-						o[c] = src[c] ^ tf;
+					copy_xor(o, src, (size_t)cin, tf);
 				else
 					memset(o, (uint8_t)((uint8_t)(int8_t)g->xz ^ (f == NN_GEMM_U8 ? 0x80 : 0)), (size_t)cin);
 				if (g->wz != 0)
@@ -164,12 +185,18 @@ static void run_task(void *arg, int task, int thread)
 		p1 = j->pixels;
 	for (size_t p = p0; p < p1; p += (size_t)uk->mr) {
 		const int m_valid = p1 - p < (size_t)uk->mr ? (int)(p1 - p) : uk->mr;
-		for (int m = 0; m < uk->mr; m++) {
-			void *row = xbuf + (size_t)m * xstride * es;
-			if (m < m_valid)
-				rowsum[m] = gather(j, p + (size_t)m, row);
-			else
-				memcpy(row, xbuf, xstride * es);
+		if (j->direct && m_valid == uk->mr) {
+			/* 1x1, stride 1, no padding and K == kpad: the block's
+			 * inputs are one contiguous run. */
+			copy_xor(xbuf, j->x + p * (size_t)j->cin, (size_t)uk->mr * (size_t)j->cin, j->direct_flip);
+		} else {
+			for (int m = 0; m < uk->mr; m++) {
+				void *row = xbuf + (size_t)m * xstride * es;
+				if (m < m_valid)
+					rowsum[m] = gather(j, p + (size_t)m, row);
+				else
+					memcpy(row, xbuf, xstride * es);
+			}
 		}
 		for (int32_t blk = 0; blk < g->nblocks; blk++) {
 			const int32_t c0 = blk * uk->nr;
@@ -208,6 +235,11 @@ fsnn_status nn_conv_gemm_eval(const nn_eval_ctx *ec, const nn_node *node)
 		.kh = w->dims[1], .kw = w->dims[2],
 	};
 	j.pixels = (size_t)out->dims[0] * (size_t)j.oh * (size_t)j.ow;
+	const nn_ku_window *win = &d->win;
+	j.direct = g->uk->xfmt != NN_GEMM_I16 && g->wz == 0 && j.kh == 1 && j.kw == 1 &&
+		   win->stride_h == 1 && win->stride_w == 1 && win->pad_top == 0 && win->pad_left == 0 &&
+		   j.oh == j.ih && j.ow == j.iw && g->kpad == g->K;
+	j.direct_flip = (uint8_t)((g->u8 ? 0x80 : 0x00) ^ (g->uk->xfmt == NN_GEMM_U8 ? 0x80 : 0x00));
 	/* A few tasks per thread balance uneven progress; each is a whole
 	 * number of microkernel rows. */
 	const size_t mr = (size_t)g->uk->mr;

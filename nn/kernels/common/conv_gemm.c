@@ -75,7 +75,7 @@ fsnn_status nn_conv_gemm_prepare(nn_prepare_ctx *ctx, nn_node *node, const nn_ge
 		.xbuf_bytes = align64((size_t)uk->mr * (size_t)kpad * es),
 		.acc_bytes = align64((size_t)uk->mr * (size_t)uk->nr * sizeof(int32_t)),
 	};
-	size_t need = g->xbuf_bytes + g->acc_bytes + align64((size_t)uk->mr * sizeof(int32_t));
+	size_t need = g->xbuf_bytes + g->acc_bytes + align64(2 * (size_t)uk->mr * sizeof(int32_t));
 	if (need > node->scratch_bytes)
 		node->scratch_bytes = need;
 	node->variant_data = g;
@@ -178,6 +178,7 @@ static void run_task(void *arg, int task, int thread)
 	uint8_t *xbuf = scratch;
 	int32_t *acc = (int32_t *)(void *)(scratch + g->xbuf_bytes);
 	int32_t *rowsum = (int32_t *)(void *)(scratch + g->xbuf_bytes + g->acc_bytes);
+	int32_t *corr = rowsum + uk->mr;
 	const size_t es = elem_size(uk->xfmt), xstride = (size_t)g->kpad;
 	const size_t wblock = (size_t)g->kpad * (size_t)uk->nr * es;
 	size_t p0 = (size_t)task * j->per_task, p1 = p0 + j->per_task;
@@ -201,7 +202,21 @@ static void run_task(void *arg, int task, int thread)
 		for (int32_t blk = 0; blk < g->nblocks; blk++) {
 			const int32_t c0 = blk * uk->nr;
 			const int n = j->cout - c0 < uk->nr ? j->cout - c0 : uk->nr;
-			uk->gemm(xbuf, xstride, g->kpad, (const uint8_t *)g->wpack + (size_t)blk * wblock, acc);
+			const void *wb = (const uint8_t *)g->wpack + (size_t)blk * wblock;
+			if (uk->gemm_requant != NULL && !rq->fixed_point) {
+				for (int m = 0; m < m_valid; m++)
+					corr[m] = g->wz == 0 ? 0 : (int32_t)(0u - (uint32_t)g->wz * (uint32_t)rowsum[m]);
+				const nn_gemm_out o = {
+					.bias = g->bias + c0, .scale = g->scale + c0, .corr = corr,
+					.zp = rq->out_zp, .lo = (float)(rq->qmin - rq->out_zp),
+					.hi = (float)(rq->qmax - rq->out_zp), .u8 = g->u8,
+					.m_valid = m_valid, .n = n, .out = j->y + p * (size_t)j->cout + (size_t)c0,
+					.out_stride = (size_t)j->cout,
+				};
+				uk->gemm_requant(xbuf, xstride, g->kpad, wb, &o);
+				continue;
+			}
+			uk->gemm(xbuf, xstride, g->kpad, wb, acc);
 			for (int m = 0; m < m_valid; m++) {
 				const int32_t corr = (int32_t)(0u - (uint32_t)g->wz * (uint32_t)rowsum[m]);
 				uint8_t *out = j->y + (p + (size_t)m) * (size_t)j->cout + (size_t)c0;

@@ -28,6 +28,19 @@ enum nn_gemm_xfmt {
 	NN_GEMM_I16 = 2,  /* x_s as int16, weights int16 (x86 AVX2 vpmaddwd) */
 };
 
+/* Where and how a fused microkernel writes one MR x NR block. */
+typedef struct nn_gemm_out {
+	const int32_t *bias;     /* nr entries of this block */
+	const float *scale;      /* nr entries */
+	const int32_t *corr;     /* mr per-pixel corrections (added to every channel) */
+	int32_t zp;
+	float lo, hi;            /* float(qmin - zp), float(qmax - zp): nn_requant_fp32's clamp */
+	bool u8;                 /* store uint8 (else int8) */
+	int m_valid, n;          /* rows and channels to store */
+	uint8_t *out;            /* first pixel's first channel of the block */
+	size_t out_stride;       /* bytes from one pixel to the next */
+} nn_gemm_out;
+
 /* A target's microkernel. Packed weights of one block of nr channels are
  * laid out [kpad / kr][nr][kr] (element type per xfmt), zero-filled past K
  * and past the last channel. */
@@ -42,6 +55,10 @@ typedef struct nn_gemm_ukernel {
 	 * for j < n (n <= nr), stored as int8 or uint8: exactly nn_requant_fp32. */
 	void (*requant)(const int32_t *acc, const int32_t *bias, int32_t corr, const float *scale,
 			int32_t zp, int32_t qmin, int32_t qmax, int n, bool out_u8, void *out);
+	/* Optional: gemm and fp32 requantisation in one pass, straight from
+	 * registers (small K makes the separate store and reload dominate). */
+	void (*gemm_requant)(const void *x, size_t x_stride, int kpad, const void *w,
+			     const nn_gemm_out *o);
 } nn_gemm_ukernel;
 
 /* Prepares node (a CONV_2D whose reference prepare already ran) for ukernel

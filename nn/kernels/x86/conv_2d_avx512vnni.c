@@ -47,9 +47,46 @@ static void requant_avx512(const int32_t *acc, const int32_t *bias, int32_t corr
 		_mm512_mask_cvtsepi32_storeu_epi8(out, mask, r);
 }
 
+/* gemm_avx512vnni and requant_avx512 in one pass, from registers. */
+static void gemm_requant_avx512vnni(const void *xv, size_t xs, int kpad, const void *wv,
+				    const nn_gemm_out *o)
+{
+	const uint8_t *x = xv;
+	const int8_t *w = wv;
+	__m512i a[MR];
+	for (int m = 0; m < MR; m++)
+		a[m] = _mm512_setzero_si512();
+	for (int k = 0; k < kpad; k += 4, w += 64) {
+		const __m512i wk = _mm512_loadu_si512((const void *)w);
+		for (int m = 0; m < MR; m++) {
+			int32_t quad;
+			memcpy(&quad, x + (size_t)m * xs + k, sizeof quad);
+			a[m] = _mm512_dpbusd_epi32(a[m], _mm512_set1_epi32(quad), wk);
+		}
+	}
+	const __mmask16 mask = o->n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << o->n) - 1u);
+	const __m512 magic = _mm512_set1_ps(12582912.0f);
+	const __m512 lo = _mm512_set1_ps(o->lo), hi = _mm512_set1_ps(o->hi);
+	const __m512 scale = _mm512_loadu_ps(o->scale);
+	const __m512i bias = _mm512_loadu_si512((const void *)o->bias), zp = _mm512_set1_epi32(o->zp);
+	for (int m = 0; m < o->m_valid; m++) {
+		__m512i acc = _mm512_add_epi32(_mm512_add_epi32(a[m], bias), _mm512_set1_epi32(o->corr[m]));
+		__m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
+		v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+		v = _mm512_sub_ps(_mm512_add_ps(v, magic), magic);
+		__m512i r = _mm512_add_epi32(_mm512_cvttps_epi32(v), zp);
+		uint8_t *out = o->out + (size_t)m * o->out_stride;
+		if (o->u8)
+			_mm512_mask_cvtusepi32_storeu_epi8(out, mask, r);
+		else
+			_mm512_mask_cvtsepi32_storeu_epi8(out, mask, r);
+	}
+}
+
 static const nn_gemm_ukernel ukernel_avx512vnni = {
 	.mr = MR, .nr = 16, .kr = 4, .xfmt = NN_GEMM_U8,
 	.gemm = gemm_avx512vnni, .requant = requant_avx512,
+	.gemm_requant = gemm_requant_avx512vnni,
 };
 
 static fsnn_status prepare_avx512vnni(nn_prepare_ctx *ctx, nn_node *node, bool *accepted)

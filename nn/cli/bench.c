@@ -29,6 +29,16 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* CPU time of the whole process (all threads). */
+static double cpu_ms(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0.0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
 /* Fixed pseudo-random inputs: timings should not depend on zeros. */
 static void fill_inputs(const fsnn_model *m, fsnn_context *ctx)
 {
@@ -87,6 +97,7 @@ static int parse_count(const char *opt, const char *s, int lo, int max, int *out
 
 typedef struct bench_result {
 	double median, min, max, per_s, load_ms, gmac, peak_rss_mb;
+	double cpu_ms;       /* process CPU time per invoke: steadier than wall time on a busy machine */
 	int n;
 } bench_result;
 
@@ -107,16 +118,16 @@ static void print_result(const char *path, const fsnn_model *m, const cli_engine
 		       eo->threads, contexts, ref ? "fsnn-ref" : "fsnn");
 		print_json_string(stdout, kernels ? kernels : "auto");
 		printf(", \"runs\": %d, \"median_ms\": %.4f, \"min_ms\": %.4f, \"max_ms\": %.4f, "
-		       "\"invokes_per_s\": %.3f, \"gmac\": %.4f, \"peak_rss_mb\": %.1f, "
+		       "\"invokes_per_s\": %.3f, \"cpu_ms\": %.4f, \"gmac\": %.4f, \"peak_rss_mb\": %.1f, "
 		       "\"arena_bytes\": %zu, \"load_ms\": %.1f}\n", runs, r->median, r->min, r->max,
-		       r->per_s, r->gmac, r->peak_rss_mb, mem.arena_bytes, r->load_ms);
+		       r->per_s, r->cpu_ms, r->gmac, r->peak_rss_mb, mem.arena_bytes, r->load_ms);
 		return;
 	}
 	printf("%s: %d thread%s x %d context%s x %d runs (kernels %s): median %.4g ms, min %.4g ms, "
-	       "max %.4g ms per invoke; %.1f invokes/s overall; %.2f GMAC/s; load %.1f ms; "
-	       "arena %zu bytes; peak RSS %.1f MB\n",
+	       "max %.4g ms per invoke; %.1f invokes/s overall; CPU %.4g ms per invoke; %.2f GMAC/s; "
+	       "load %.1f ms; arena %zu bytes; peak RSS %.1f MB\n",
 	       path, eo->threads, eo->threads == 1 ? "" : "s", contexts, contexts == 1 ? "" : "s", runs,
-	       kernels ? kernels : "auto", r->median, r->min, r->max, r->per_s,
+	       kernels ? kernels : "auto", r->median, r->min, r->max, r->per_s, r->cpu_ms,
 	       r->median > 0 ? r->gmac / (r->median / 1e3) : 0.0, r->load_ms, mem.arena_bytes,
 	       r->peak_rss_mb);
 }
@@ -173,7 +184,7 @@ int cmd_bench(int argc, char **argv)
 		rc = fail("out of memory");
 		goto out;
 	}
-	double wall = now_ms();
+	double wall = now_ms(), cpu0 = cpu_ms();
 	int started = 0;
 	for (int t = 0; t < contexts; t++) {
 		jobs[t] = (bench_job){ .model = m, .threads = eo.threads, .warmup = warmup, .runs = runs,
@@ -188,6 +199,7 @@ int cmd_bench(int argc, char **argv)
 	for (int t = 0; t < started; t++)
 		pthread_join(tids[t], NULL);
 	wall = now_ms() - wall;
+	double cpu = cpu_ms() - cpu0;
 	for (int t = 0; t < started && rc == 0; t++)
 		if (jobs[t].status != FSNN_OK)
 			rc = fail("%s: %s", path, one_line(jobs[t].err.msg));
@@ -200,6 +212,7 @@ int cmd_bench(int argc, char **argv)
 		.median = n % 2 ? all[n / 2] : (all[n / 2 - 1] + all[n / 2]) / 2,
 		.min = all[0], .max = all[n - 1], .load_ms = t_load, .n = (int)n,
 		.per_s = (double)(n + (size_t)contexts * (size_t)warmup) / (wall / 1e3),
+		.cpu_ms = cpu / (double)(n + (size_t)contexts * (size_t)warmup),
 	};
 	uint64_t macs = 0;
 	for (int i = 0; i < fsnn_model_num_ops(m); i++) {

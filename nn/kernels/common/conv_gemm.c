@@ -204,10 +204,11 @@ static void run_task(void *arg, int task, int thread)
 			const int n = j->cout - c0 < uk->nr ? j->cout - c0 : uk->nr;
 			const void *wb = (const uint8_t *)g->wpack + (size_t)blk * wblock;
 			if (uk->gemm_requant != NULL && !rq->fixed_point) {
-				for (int m = 0; m < m_valid; m++)
-					corr[m] = g->wz == 0 ? 0 : (int32_t)(0u - (uint32_t)g->wz * (uint32_t)rowsum[m]);
+				for (int m = 0; g->wz != 0 && m < m_valid; m++)
+					corr[m] = (int32_t)(0u - (uint32_t)g->wz * (uint32_t)rowsum[m]);
 				const nn_gemm_out o = {
-					.bias = g->bias + c0, .scale = g->scale + c0, .corr = corr,
+					.bias = g->bias + c0, .scale = g->scale + c0,
+					.corr = g->wz != 0 ? corr : NULL,
 					.zp = rq->out_zp, .lo = (float)(rq->qmin - rq->out_zp),
 					.hi = (float)(rq->qmax - rq->out_zp), .u8 = g->u8,
 					.m_valid = m_valid, .n = n, .out = j->y + p * (size_t)j->cout + (size_t)c0,

@@ -32,7 +32,7 @@ enum nn_gemm_xfmt {
 typedef struct nn_gemm_out {
 	const int32_t *bias;     /* nr entries of this block */
 	const float *scale;      /* nr entries */
-	const int32_t *corr;     /* mr per-pixel corrections (added to every channel) */
+	const int32_t *corr;     /* mr per-pixel corrections (added to every channel), NULL = none */
 	int32_t zp;
 	float lo, hi;            /* float(qmin - zp), float(qmax - zp): nn_requant_fp32's clamp */
 	bool u8;                 /* store uint8 (else int8) */

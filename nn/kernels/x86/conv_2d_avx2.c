@@ -54,7 +54,7 @@ static void gemm_requant_avx2(const void *xv, size_t xs, int kpad, const void *w
 		}
 	}
 	for (int m = 0; m < o->m_valid; m++)
-		nn_x86_store_rq16_avx2(a[m][0], a[m][1], o->corr[m], o, o->out + (size_t)m * o->out_stride);
+		nn_x86_store_rq16_avx2(a[m][0], a[m][1], o->corr ? o->corr[m] : 0, o, o->out + (size_t)m * o->out_stride);
 }
 
 static const nn_gemm_ukernel ukernel_avx2 = {

@@ -65,16 +65,19 @@ static void gemm_requant_avx512vnni(const void *xv, size_t xs, int kpad, const v
 		}
 	}
 	const __mmask16 mask = o->n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << o->n) - 1u);
-	const __m512 magic = _mm512_set1_ps(12582912.0f);
 	const __m512 lo = _mm512_set1_ps(o->lo), hi = _mm512_set1_ps(o->hi);
 	const __m512 scale = _mm512_loadu_ps(o->scale);
 	const __m512i bias = _mm512_loadu_si512((const void *)o->bias), zp = _mm512_set1_epi32(o->zp);
 	for (int m = 0; m < o->m_valid; m++) {
-		__m512i acc = _mm512_add_epi32(_mm512_add_epi32(a[m], bias), _mm512_set1_epi32(o->corr[m]));
+		__m512i acc = _mm512_add_epi32(a[m], bias);
+		if (o->corr != NULL)
+			acc = _mm512_add_epi32(acc, _mm512_set1_epi32(o->corr[m]));
 		__m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
 		v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
-		v = _mm512_sub_ps(_mm512_add_ps(v, magic), magic);
-		__m512i r = _mm512_add_epi32(_mm512_cvttps_epi32(v), zp);
+		/* Round half to even by the instruction's own rounding field, so
+		 * the MXCSR mode does not matter (the reference's 1.5 * 2^23
+		 * trick gives the same integer for these clamped values). */
+		__m512i r = _mm512_add_epi32(_mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
 		uint8_t *out = o->out + (size_t)m * o->out_stride;
 		if (o->u8)
 			_mm512_mask_cvtusepi32_storeu_epi8(out, mask, r);

@@ -28,7 +28,8 @@ static inline void nn_x86_store_rq16_avx2(__m256i a0, __m256i a1, int32_t corr,
 	const __m256i acc[2] = { a0, a1 };
 	for (int h = 0; h < 2; h++) {
 		__m256i a = _mm256_add_epi32(acc[h], _mm256_loadu_si256((const __m256i *)(const void *)(o->bias + 8 * h)));
-		a = _mm256_add_epi32(a, c);
+		if (o->corr != NULL)
+			a = _mm256_add_epi32(a, c);
 		__m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(a), _mm256_loadu_ps(o->scale + 8 * h));
 		v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
 		v = _mm256_sub_ps(_mm256_add_ps(v, magic), magic);

@@ -15,6 +15,7 @@
 #include "camera/camera.h"
 #include "image/image.h"
 #include "leds/leds.h"
+#include "leds/leds_sim.h"
 #include "proc/proc.h"
 #include "segment/segment.h"
 #include "store/store.h"

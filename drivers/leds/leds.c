@@ -189,14 +189,21 @@ static const fs_leds_ops *find_ops(const char *name)
 	return NULL;
 }
 
-/* "\"gpiod\" or \"sim\"", from the table. */
-static void backend_names(char *out, size_t size)
+/* "gpiod or sim" (quoted: "\"gpiod\" or \"sim\""), from the table. */
+static void backend_names(char *out, size_t size, bool quoted)
 {
 	size_t n = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < N_BACKENDS && n < size; i++)
-		n += (size_t)snprintf(out + n, size - n, "%s\"%s\"", i == 0 ? "" : i + 1 == N_BACKENDS ? " or " : ", ",
-				      backends[i]->name);
+		n += (size_t)snprintf(out + n, size - n, quoted ? "%s\"%s\"" : "%s%s",
+				      i == 0 ? "" : i + 1 == N_BACKENDS ? " or " : ", ", backends[i]->name);
+}
+
+bool fs_leds_backend_known(const char *name, char *names, size_t size)
+{
+	if (names && size)
+		backend_names(names, size, false);
+	return find_ops(name) != NULL;
 }
 
 void *fs_leds_backend_priv(const fs_leds *l, const fs_leds_ops *ops)
@@ -229,7 +236,7 @@ int fs_leds_new(const fs_leds_config *cfg, fs_leds **out, fs_err *err)
 	const fs_leds_ops *ops = find_ops(cfg->backend);
 	if (!ops) {
 		char names[128];
-		backend_names(names, sizeof names);
+		backend_names(names, sizeof names, true);
 		return fs_err_set(err, -EINVAL, "leds: unknown backend '%s' (expected %s)", cfg->backend, names);
 	}
 	for (int p = 0; p < cfg->n_patterns; p++)

@@ -75,6 +75,10 @@ int fs_leds_config_pattern(fs_leds_config *cfg, const char *name, const char *sp
 
 typedef struct fs_leds fs_leds;
 
+/* Whether a backend of that name is built in (the table in leds.c is the
+ * one list); names receives "gpiod or sim" for messages (may be NULL). */
+bool fs_leds_backend_known(const char *name, char *names, size_t size);
+
 /* Opens the lines (all switched off) and starts the on-time guard.
  * Errors: -ENOENT unknown line name (the message lists every chip's line
  * names), -EBUSY line in use (names the consumer), -ENODEV no such chip. */

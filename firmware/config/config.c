@@ -11,10 +11,13 @@
 #include <unistd.h>
 
 #include "store/store.h" /* fw_json_str: one JSON string escaper for the firmware */
+#include "util/util.h"
 
 /* ---- key tables ---------------------------------------------------------- */
 
-typedef enum key_type { K_INT, K_DOUBLE, K_STR, K_PATH, K_BOOL, K_ENUM, K_SHA } key_type;
+/* K_OPT: an integer of a backend's own section, stored by name in
+ * fw_board.opts (board keys only). */
+typedef enum key_type { K_INT, K_DOUBLE, K_STR, K_PATH, K_BOOL, K_ENUM, K_SHA, K_OPT } key_type;
 
 typedef struct key_def {
 	const char *section;
@@ -114,9 +117,10 @@ static const key_def board_keys[] = {
 	{"illumination", "dpc_right", K_STR, BF(dpc_right), 0, 0, NULL, "dpc_right", "step used as R"},
 	{"illumination", "settle_ms", K_INT, BF(settle_ms), 0, 10000, NULL, "10",
 	 "wait after switching LEDs before capturing"},
-	{"sim", "hang_from", K_INT, BF(sim_hang_from), 0, 1e9, NULL, "0",
+	/* The simulated accelerator's section (firmware/accel/accel_sim.c). */
+	{"sim", "hang_from", K_OPT, BF(opts), 0, 1e9, NULL, "0",
 	 "simulated accelerator: first invocation (1-based) that hangs; 0 = none"},
-	{"sim", "hang_count", K_INT, BF(sim_hang_count), -1, 1e9, NULL, "-1",
+	{"sim", "hang_count", K_OPT, BF(opts), -1, 1e9, NULL, "-1",
 	 "simulated accelerator: how many invocations hang (-1 = all)"},
 };
 
@@ -152,17 +156,6 @@ static int resolve_path(char *dst, size_t size, const char *base_dir, const char
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-static void dir_of(const char *path, char *out, size_t size)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(out, size, ".");
-	else if (slash == path)
-		snprintf(out, size, "/");
-	else
-		snprintf(out, size, "%.*s", (int)(slash - path), path);
-}
-
 static int enum_index(const char *choices, const char *v)
 {
 	int i = 0;
@@ -179,11 +172,33 @@ static int enum_index(const char *choices, const char *v)
 	return -1;
 }
 
+static fw_backend_opt *board_opt(fw_board *b, const char *section, const char *key)
+{
+	for (int i = 0; i < b->n_opts; i++)
+		if (!strcmp(b->opts[i].section, section) && !strcmp(b->opts[i].key, key))
+			return &b->opts[i];
+	if (b->n_opts == FW_MAX_BACKEND_OPTS)
+		return NULL;
+	fw_backend_opt *o = &b->opts[b->n_opts++];
+	snprintf(o->section, sizeof o->section, "%s", section);
+	snprintf(o->key, sizeof o->key, "%s", key);
+	return o;
+}
+
+int fw_board_opt_int(const fw_board *b, const char *section, const char *key, int def)
+{
+	for (int i = 0; i < b->n_opts; i++)
+		if (!strcmp(b->opts[i].section, section) && !strcmp(b->opts[i].key, key))
+			return b->opts[i].value;
+	return def;
+}
+
 static int set_key(const key_def *k, void *base, const char *v, const char *base_dir,
 		   const char *where, fs_err *err)
 {
 	char *dst = (char *)base + k->offset;
 	switch (k->type) {
+	case K_OPT:
 	case K_INT: {
 		char *end;
 		errno = 0;
@@ -191,7 +206,15 @@ static int set_key(const key_def *k, void *base, const char *v, const char *base
 		if (!*v || *end || errno || x < k->min || x > k->max)
 			return fs_err_set(err, -EINVAL, "%s: [%s] %s = '%s': expected an integer in %.0f..%.0f",
 					  where, k->section, k->key, v, k->min, k->max);
-		*(int *)dst = (int)x;
+		if (k->type == K_INT) {
+			*(int *)dst = (int)x;
+			return 0;
+		}
+		fw_backend_opt *o = board_opt(base, k->section, k->key);
+		if (!o)
+			return fs_err_set(err, -EINVAL, "%s: [%s] %s: more than %d backend options", where,
+					  k->section, k->key, FW_MAX_BACKEND_OPTS);
+		o->value = (int)x;
 		return 0;
 	}
 	case K_DOUBLE: {
@@ -437,8 +460,9 @@ static int board_extra(void *base, const char *section, const char *key, const c
 	fs_err e2;
 	fs_err_clear(&e2);
 	if (!strcmp(key, "backend")) {
-		if (strcmp(v, "gpiod") && strcmp(v, "sim"))
-			return fs_err_set(err, -EINVAL, "%s: [leds] backend = '%s': expected gpiod or sim", where, v);
+		char names[128];
+		if (!fs_leds_backend_known(v, names, sizeof names))
+			return fs_err_set(err, -EINVAL, "%s: [leds] backend = '%s': expected %s", where, v, names);
 		snprintf(lc->backend, sizeof lc->backend, "%s", v);
 	} else if (!strcmp(key, "status") || !strcmp(key, "button")) {
 		/* "spec" or "spec, active_low" */
@@ -542,7 +566,7 @@ int fw_board_load(const char *path, fw_board *board, fs_err *err)
 	if (rc)
 		return fs_err_prefix(err, "board file: ");
 	char dir[FW_PATH_MAX];
-	dir_of(path, dir, sizeof dir);
+	fw_parent_dir(path, dir, sizeof dir);
 	rc = fw_board_parse(text, path, dir, board, err);
 	free(text);
 	return rc;
@@ -572,7 +596,7 @@ int fw_config_load(const char *path, fw_config *cfg, fs_err *err)
 	if (rc)
 		return fs_err_prefix(err, "config: ");
 	char dir[FW_PATH_MAX];
-	dir_of(path, dir, sizeof dir);
+	fw_parent_dir(path, dir, sizeof dir);
 	rc = fw_config_parse(text, path, dir, cfg, err);
 	free(text);
 	if (rc)
@@ -674,6 +698,7 @@ static void write_keys_json(const key_def *keys, size_t n, const void *base, FIL
 		const char *p = (const char *)base + k->offset;
 		switch (k->type) {
 		case K_INT: fprintf(out, "%d", *(const int *)p); break;
+		case K_OPT: fprintf(out, "%d", fw_board_opt_int(base, k->section, k->key, 0)); break;
 		case K_DOUBLE: fprintf(out, "%.17g", *(const double *)p); break;
 		case K_BOOL: fputs(*(const bool *)p ? "true" : "false", out); break;
 		case K_ENUM:
@@ -729,7 +754,7 @@ static void print_doc(const key_def *keys, size_t n, FILE *out)
 			sec = k->section;
 		}
 		char range[64] = "";
-		if (k->type == K_INT)
+		if (k->type == K_INT || k->type == K_OPT)
 			snprintf(range, sizeof range, "integer %.0f..%.0f", k->min, k->max);
 		else if (k->type == K_DOUBLE)
 			snprintf(range, sizeof range, "number %g..%g", k->min, k->max);

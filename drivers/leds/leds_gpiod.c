@@ -358,9 +358,10 @@ static int gp_probe(FILE *out, fs_err *err)
 
 static int gp_open(const fs_leds_config *cfg, void **priv, fs_err *err)
 {
-	(void)cfg;
 	(void)priv;
-	return fs_err_set(err, -ENOTSUP, "this build has no libgpiod (install libgpiod-dev and rebuild)");
+	const char *first = cfg->n_lines ? cfg->lines[0].spec : cfg->status[0] ? cfg->status : cfg->button;
+	return fs_err_set(err, -ENOTSUP, "line '%s': this build has no libgpiod (install libgpiod-dev and rebuild)",
+			  first);
 }
 
 static int gp_set(void *priv, int index, int lit, fs_err *err)

@@ -6,9 +6,11 @@
 #include "leds_backend.h"
 #include "leds_gpiod.h"
 
+#include <errno.h>
+#include <stdio.h>
+
 #ifdef FS_HAVE_LIBGPIOD
 
-#include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <gpiod.h>

@@ -1,140 +1,150 @@
-/* The three entry points: fw_run (self-test, then the capture -> inference
- * -> writer threads under the supervisor), fw_selftest (the checks only)
- * and fw_segment_file (the same FOV pipeline on one image file). The
- * stages live in their own files (see run.h). */
-#include "run.h"
+/* The three entry points: fw_run (self-test, then the pipeline under the
+ * supervisor, with its record), fw_selftest (the checks only) and
+ * fw_segment_file (the same FOV pipeline on one image file). */
+#include "loop_priv.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-/* The set-up fw_run and fw_selftest share. */
-static run *run_new(const fw_config *cfg, FILE *log)
+#include "store/store.h"
+
+/* The board hooks as the record and the rig's close see them. */
+typedef struct board_view {
+	const fw_board_hooks *hooks;
+	const fs_leds_config *lc;
+	const fs_leds *leds;
+	FILE *log;
+} board_view;
+
+static void hooks_json(FILE *o, const void *user)
 {
-	run *r = calloc(1, sizeof *r);
-	if (!r)
-		return NULL;
-	r->cfg = cfg;
-	r->log = log;
-	r->hooks = fw_board_hooks_find(cfg->board.leds.backend);
-	pthread_mutex_init(&r->mu, NULL);
-	return r;
+	const board_view *v = user;
+	if (v->hooks && v->hooks->write_json && v->leds)
+		v->hooks->write_json(o, v->leds, v->lc);
 }
 
-static void run_delete(run *r)
+static void hooks_last_look(const fs_leds *leds, void *user)
 {
-	free_run(r);
-	free(r);
+	const board_view *v = user;
+	if (v->hooks && v->hooks->log_exit && v->log)
+		v->hooks->log_exit(v->log, leds, v->lc);
 }
 
 int fw_selftest(const fw_config *cfg, FILE *log, int *blink, fs_err *err)
 {
-	run *r = run_new(cfg, log);
-	if (!r)
-		return fs_err_set(err, -ENOMEM, "out of memory");
-	int rc = selftest(r, err);
+	board_view view = {fw_board_hooks_find(cfg->board.leds.backend), &cfg->board.leds, NULL, log};
+	fw_rig rig;
+	fw_checks checks = {.n = 0};
+	int code = 0;
+	int rc = fw_rig_open(cfg, log, &rig, &checks, &code, err);
 	if (blink)
-		*blink = rc ? r->blink : 0;
+		*blink = code;
 	if (rc)
-		blink_code(r, r->blink, cfg->error_blink_s, NULL);
-	run_delete(r);
+		blink_code(rig.leds, cfg, code, cfg->error_blink_s, NULL);
+	fw_rig_close(&rig, hooks_last_look, &view);
 	return rc;
 }
 
-/* Self-test, buffers and the run folder; on failure blinks and records. */
-static int start(run *r, const sigset_t *sigs, fs_err *err)
+static void summarise(fw_record *rec, fw_run_summary *sum)
 {
-	int rc = selftest(r, err);
-	if (!rc && (rc = alloc_buffers(r, err)))
-		r->blink = FW_BLINK_STORAGE;
-	if (!rc && (rc = start_run_dir(r, err)))
-		r->blink = FW_BLINK_STORAGE;
+	if (!sum)
+		return;
+	fw_record_totals t;
+	fw_record_get_totals(rec, &t);
+	memset(sum, 0, sizeof *sum);
+	snprintf(sum->run_dir, sizeof sum->run_dir, "%s", t.run_dir);
+	snprintf(sum->status, sizeof sum->status, "%s", t.status);
+	sum->fovs_done = t.fovs;
+	sum->cells_total = t.cells;
+	sum->wall_s = t.wall_s;
+	sum->infer_s = t.infer_s;
+	sum->fovs_per_min = t.fovs_per_min;
+	sum->fell_back = t.fell_back;
+}
+
+/* Self-test, buffers, the run folder; on failure blinks and records what
+ * it can. */
+static int start(const fw_config *cfg, FILE *log, fw_rig *rig, fw_record *rec, fw_pipeline **p,
+		 const board_view *view, const sigset_t *sigs, fs_err *err)
+{
+	fw_checks checks = {.n = 0};
+	int blink = 0;
+	int rc = fw_rig_open(cfg, log, rig, &checks, &blink, err);
+	if (!rc && (rc = fw_pipeline_new(cfg, log, rig, rec, p, err)))
+		blink = FW_BLINK_STORAGE;
+	if (!rc) {
+		fw_record_rig rr = {
+			.width = rig->width, .height = rig->height, .depth = rig->depth,
+			.cpu = rig->cpu, .accel = rig->accel, .accel_note = rig->accel_note, .leds = rig->leds,
+			.exit_json = view->hooks && view->hooks->write_json ? hooks_json : NULL, .exit_user = view,
+		};
+		if ((rc = fw_record_start(rec, &rr, &checks, err)))
+			blink = FW_BLINK_STORAGE;
+	}
 	if (!rc)
 		return 0;
-	fw_log(r->log, "self-test failed (blink code %d): %s", r->blink, err->msg);
+	fw_log(log, "self-test failed (blink code %d): %s", blink, err->msg);
 	sd_notifyf(0, "STATUS=self-test failed: %s", err->msg);
-	blink_code(r, r->blink, r->cfg->error_blink_s, sigs);
-	if (r->audit_ok) {
-		snprintf(r->status, sizeof r->status, "failed: %s", err->msg);
-		r->failed = 1;
-		fw_iso_now(r->ended, sizeof r->ended);
-		fs_leds_all_off(r->leds, NULL);
-		write_run_json(r, NULL);
+	blink_code(rig->leds, cfg, blink, cfg->error_blink_s, sigs);
+	if (fw_record_has_dir(rec)) {
+		if (rig->leds)
+			fs_leds_all_off(rig->leds, NULL);
+		fw_record_abort(rec, err->msg);
 	}
 	return rc;
-}
-
-/* Starts the stage threads; returns how many started. */
-static int start_stages(run *r, pthread_t th[3])
-{
-	q_init(&r->freeq);
-	q_init(&r->inferq);
-	q_init(&r->writeq);
-	for (int i = 0; i < NSLOTS; i++)
-		q_push(&r->freeq, i);
-	void *(*mains[3])(void *) = {capture_main, infer_main, write_main};
-	int started = 0;
-	for (; started < 3; started++)
-		if (pthread_create(&th[started], NULL, mains[started], r) != 0)
-			break;
-	if (started < 3) {
-		/* Unwind: stop whatever started. */
-		set_failure(r, FW_BLINK_CONFIG, "cannot start pipeline threads");
-		q_close(&r->freeq);
-		q_close(&r->inferq);
-		q_close(&r->writeq);
-	}
-	return started;
 }
 
 int fw_run(const fw_config *cfg, FILE *log, fw_run_summary *summary, fs_err *err)
 {
-	run *r = run_new(cfg, log);
-	if (!r)
-		return fs_err_set(err, -ENOMEM, "out of memory");
-	fw_iso_now(r->started, sizeof r->started);
+	fw_record *rec;
+	int rc = fw_record_new(cfg, log, &rec, err);
+	if (rc)
+		return rc;
+	fw_rig rig;
+	memset(&rig, 0, sizeof rig);
+	fw_pipeline *p = NULL;
+	board_view view = {fw_board_hooks_find(cfg->board.leds.backend), &cfg->board.leds, NULL, log};
 	/* Signals are taken synchronously by this thread only. */
 	sigset_t sigs, old;
-	supervisor_block(r, &sigs, &old);
+	supervisor_block(view.hooks, &sigs, &old);
 
-	int rc = start(r, &sigs, err);
-	if (rc) {
-		run_summary(r, summary);
-		run_delete(r);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		return rc;
+	rc = start(cfg, log, &rig, rec, &p, &view, &sigs, err);
+	view.leds = rig.leds;
+	int ran = !rc;
+	if (ran) {
+		fw_log(log, "run %d in %s (%dx%d %d-bit, %d step(s), %s)", fw_record_run_no(rec), fw_record_dir(rec),
+		       rig.width, rig.height, rig.depth, cfg->board.n_steps, fw_trigger_name(cfg->trigger));
+		fw_pipeline_start(p);
+		if (rig.leds && cfg->board.leds.status[0])
+			fs_leds_set_status(rig.leds, true, NULL);
+		sd_notifyf(0, "READY=1\nSTATUS=run %d: acquiring", fw_record_run_no(rec));
+		supervise(cfg, log, p, rec, rig.leds, view.hooks, &sigs);
+		fw_pipeline_join(p);
+
+		/* Dark before anything else. */
+		fs_leds_all_off(rig.leds, NULL);
+		fs_leds_set_status(rig.leds, false, NULL);
+		fw_record_finish(rec);
+		fw_record_totals t;
+		fw_record_get_totals(rec, &t);
+		fw_log(log, "run %d %s: %d FOV(s), %d cell(s); results in %s", fw_record_run_no(rec), t.status, t.fovs,
+		       t.cells, t.run_dir);
+		int blink = 0;
+		if (fw_record_failed(rec, &blink))
+			rc = fs_err_set(err, -EIO, "%s", t.status);
+		summarise(rec, summary);
+		if (rc)
+			blink_code(rig.leds, cfg, blink, cfg->error_blink_s, &sigs);
+	} else {
+		summarise(rec, summary);
 	}
-	fw_log(log, "run %d in %s (%dx%d %d-bit, %d step(s), %s)", r->run_no, r->run_dir, r->width, r->height,
-	       r->depth, cfg->board.n_steps, fw_trigger_name(cfg->trigger));
-
-	pthread_t th[3];
-	int started = start_stages(r, th);
-	if (r->leds && cfg->board.leds.status[0])
-		fs_leds_set_status(r->leds, true, NULL);
-	sd_notifyf(0, "READY=1\nSTATUS=run %d: acquiring", r->run_no);
-	supervise(r, started, &sigs);
-	for (int i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-
-	/* Dark before anything else. */
-	fs_leds_all_off(r->leds, NULL);
-	fs_leds_set_status(r->leds, false, NULL);
-	finish_run_record(r);
-	fw_log(log, "run %d %s: %d FOV(s), %d cell(s); results in %s", r->run_no, r->status, r->fovs_done,
-	       r->cells_total, r->run_dir);
-	int blink = r->failed ? r->blink : 0;
-	rc = 0;
-	if (r->failed)
-		rc = fs_err_set(err, -EIO, "%s", r->status);
-	run_summary(r, summary);
-	if (blink)
-		blink_code(r, blink, cfg->error_blink_s, &sigs);
-	q_destroy(&r->freeq);
-	q_destroy(&r->inferq);
-	q_destroy(&r->writeq);
-	run_delete(r);
-	sd_notify(0, "STOPPING=1");
+	fw_pipeline_free(p);
+	fw_rig_close(&rig, hooks_last_look, &view);
+	fw_record_free(rec);
+	if (ran)
+		sd_notify(0, "STOPPING=1");
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
@@ -144,7 +154,7 @@ int fw_run(const fw_config *cfg, FILE *log, fw_run_summary *summary, fs_err *err
 int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir, const char *model, FILE *log,
 		    int *ncells, fs_err *err)
 {
-	fov f;
+	fw_fov f;
 	memset(&f, 0, sizeof f);
 	fs_image label16 = {0}, overlay = {0};
 	fw_engine *e = NULL;
@@ -158,16 +168,16 @@ int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir
 			    .cpu_threads = fw_config_cpu_threads(cfg)};
 	if ((rc = fw_engine_open(&o, &e, err)))
 		goto out;
-	if ((rc = fov_alloc(&f, w, h, 0, err))) {
+	if ((rc = fw_fov_alloc(&f, w, h, 0, err))) {
 		fs_err_prefix(err, "%s: ", image);
 		goto out;
 	}
 	if ((rc = fw_proc_new(w, h, &proc, err)) || (rc = fs_image_alloc(&label16, w, h, 1, 16, err)) ||
 	    (rc = fs_image_alloc(&overlay, w, h, 3, 8, err)))
 		goto out;
-	fw_seg_opts so = {cfg->tile_overlap, cfg->threshold, fov_output_kind(cfg->model_output), 0, NULL};
+	fw_seg_opts so = {cfg->tile_overlap, cfg->threshold, fw_output_kind_of(cfg->model_output), 0, NULL};
 	fw_seg_stats st;
-	if ((rc = fw_segment(e, &f.seg, &so, f.mask, &st, err)) || (rc = fov_analyse(&f, proc, cfg, err)))
+	if ((rc = fw_segment(e, &f.seg, &so, f.mask, &st, err)) || (rc = fw_fov_analyse(&f, proc, cfg, err)))
 		goto out;
 	/* OUT/<stem>/ */
 	const char *base = strrchr(image, '/');
@@ -182,7 +192,7 @@ int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir
 		goto out;
 	snprintf(dir, sizeof dir, "%s/%s", out_dir, stem);
 	if ((rc = fw_mkdir_durable(dir, 1, err)) ||
-	    (rc = fov_write_results(&f, dir, cfg, &label16, &overlay, NULL, err)))
+	    (rc = fw_fov_write_results(&f, dir, cfg, &label16, &overlay, NULL, err)))
 		goto out;
 	if (ncells)
 		*ncells = f.ncells;
@@ -192,7 +202,7 @@ int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir
 		    "results in %s", image, w, h, st.tiles, tw, th, f.ncells, f.confluence, f.focus, st.infer_ms,
 	       st.total_ms, dir);
 out:
-	fov_free(&f);
+	fw_fov_free(&f);
 	fw_proc_free(proc);
 	fw_engine_close(e);
 	fs_image_free(&label16);

@@ -1,7 +1,7 @@
 /* What only the simulated board does in a run (see hooks.h). Its LED
  * backend's inspection functions are reached here and nowhere else in the
  * firmware, so the production path carries no simulation. */
-#include "hooks.h"
+#include "loop_priv.h"
 
 #include <signal.h>
 #include <string.h>

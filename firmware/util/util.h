@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The firmware version in run.json, the audit log and `fieldscope version`. */
+#define FW_VERSION "0.1.0"
+
 /* CLOCK_MONOTONIC in milliseconds (never jumps with the wall clock). */
 double fw_now_ms(void);
 /* Sleeps ms (<= 0: not at all), resuming after signals. */

@@ -1,13 +1,16 @@
 /* The FOV pipeline after inference, shared by `fieldscope run` (a slot of
  * the three-thread loop) and `fieldscope segment` (one image file): the
  * analysis of a mask and the result files a person reads. */
-#include "run.h"
+#include "pipeline_priv.h"
+
+#include "store/store.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-int fov_alloc(fov *f, int w, int h, int alloc_seg, fs_err *err)
+int fw_fov_alloc(fw_fov *f, int w, int h, int alloc_seg, fs_err *err)
 {
 	size_t px = (size_t)w * (size_t)h;
 	if (alloc_seg) {
@@ -23,7 +26,7 @@ int fov_alloc(fov *f, int w, int h, int alloc_seg, fs_err *err)
 	return 0;
 }
 
-void fov_free(fov *f)
+void fw_fov_free(fw_fov *f)
 {
 	fs_image_free(&f->seg);
 	free(f->mask);
@@ -34,13 +37,13 @@ void fov_free(fov *f)
 	f->cells = NULL;
 }
 
-fw_output_kind fov_output_kind(const char *s)
+fw_output_kind fw_output_kind_of(const char *s)
 {
 	return !strcmp(s, "probability") ? FW_OUTPUT_PROBABILITY : !strcmp(s, "logit") ? FW_OUTPUT_LOGIT
 										    : FW_OUTPUT_AUTO;
 }
 
-int fov_analyse(fov *f, fw_proc *proc, const fw_config *cfg, fs_err *err)
+int fw_fov_analyse(fw_fov *f, fw_proc *proc, const fw_config *cfg, fs_err *err)
 {
 	double t0 = fw_now_ms();
 	fw_label_opts lo = {cfg->connectivity, cfg->min_cell_area_px, cfg->grow_px};
@@ -57,7 +60,7 @@ int fov_analyse(fov *f, fw_proc *proc, const fw_config *cfg, fs_err *err)
 	return 0;
 }
 
-static int add_hash(fov_hashes *h, const char *path, const char *name, fs_err *err)
+static int add_hash(fw_fov_hashes *h, const char *path, const char *name, fs_err *err)
 {
 	if (!h || h->n == 8)
 		return 0;
@@ -67,7 +70,7 @@ static int add_hash(fov_hashes *h, const char *path, const char *name, fs_err *e
 	return rc;
 }
 
-int fov_write_png(const char *dir, const char *name, const fs_image *img, int compression, fov_hashes *h,
+int fw_fov_write_png(const char *dir, const char *name, const fs_image *img, int compression, fw_fov_hashes *h,
 		  fs_err *err)
 {
 	char path[1200];
@@ -77,7 +80,7 @@ int fov_write_png(const char *dir, const char *name, const fs_image *img, int co
 }
 
 typedef struct csv_job {
-	const fov *f;
+	const fw_fov *f;
 	double pixel_um;
 } csv_job;
 
@@ -87,16 +90,16 @@ static int fill_cells(FILE *o, void *user)
 	return fw_cells_csv(o, j->f->cells, j->f->ncells, j->pixel_um);
 }
 
-int fov_write_results(const fov *f, const char *dir, const fw_config *cfg, fs_image *label16, fs_image *overlay,
-		      fov_hashes *h, fs_err *err)
+int fw_fov_write_results(const fw_fov *f, const char *dir, const fw_config *cfg, fs_image *label16, fs_image *overlay,
+		      fw_fov_hashes *h, fs_err *err)
 {
 	int comp = cfg->png_compression;
 	fw_labels_to_image(f->labels, label16);
-	int rc = fov_write_png(dir, "labels.png", label16, comp, h, err);
+	int rc = fw_fov_write_png(dir, "labels.png", label16, comp, h, err);
 	if (rc)
 		return rc;
 	fw_overlay(&f->seg, f->labels, f->cells, f->ncells, overlay);
-	if ((rc = fov_write_png(dir, "overlay.png", overlay, comp, h, err)))
+	if ((rc = fw_fov_write_png(dir, "overlay.png", overlay, comp, h, err)))
 		return rc;
 	csv_job cj = {f, cfg->board.pixel_size_um};
 	char path[1200];

@@ -1,5 +1,5 @@
 /* Bounded queues of slot indexes joining capture, inference and writer. */
-#include "run.h"
+#include "pipeline_priv.h"
 
 #include <string.h>
 

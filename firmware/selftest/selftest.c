@@ -1,18 +1,17 @@
-/* The boot self-test (LEDs, camera, models and accelerator, storage) and
- * the resources it opens, which the run then uses. */
-#include "run.h"
+#include "selftest.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static int open_leds(run *r, fs_err *err)
+#include "store/store.h"
+#include "util/util.h"
+
+static int open_leds(const fw_config *cfg, FILE *log, fw_rig *r, fw_checks *cs, fs_err *err)
 {
-	const fw_config *cfg = r->cfg;
 	int rc = fs_leds_new(&cfg->board.leds, &r->leds, err);
 	if (rc) {
-		add_check(r, "leds", 0, "%s", err->msg);
+		fw_checks_add(cs, log, "leds", 0, "%s", err->msg);
 		return rc;
 	}
 	/* Each pattern lights and goes dark again. */
@@ -28,7 +27,7 @@ static int open_leds(run *r, fs_err *err)
 		if (!rc && fs_leds_current(r->leds))
 			rc = fs_err_set(err, -EIO, "pattern %s did not switch off", name);
 		if (rc) {
-			add_check(r, "leds", 0, "%s", err->msg);
+			fw_checks_add(cs, log, "leds", 0, "%s", err->msg);
 			return rc;
 		}
 	}
@@ -37,18 +36,18 @@ static int open_leds(run *r, fs_err *err)
 		fw_sleep_ms(50);
 		fs_leds_set_status(r->leds, false, NULL);
 	}
-	add_check(r, "leds", 1, "%d pattern(s) toggled on %s backend%s", cfg->board.leds.n_patterns,
+	fw_checks_add(cs, log, "leds", 1, "%d pattern(s) toggled on %s backend%s", cfg->board.leds.n_patterns,
 		  cfg->board.leds.backend, cfg->board.leds.status[0] ? ", status LED toggled" : "");
 	return 0;
 }
 
-static int open_camera(run *r, int test_frame, fs_err *err)
+static int open_camera(const fw_config *cfg, FILE *log, fw_rig *r, fw_checks *cs, int test_frame, fs_err *err)
 {
-	r->camcfg = r->cfg->board.camera;
+	r->camcfg = cfg->board.camera;
 	int rc = fs_camera_open(&r->camcfg, &r->cam, err);
 	if (rc) {
 		if (test_frame)
-			add_check(r, "camera", 0, "%s", err->msg);
+			fw_checks_add(cs, log, "camera", 0, "%s", err->msg);
 		return rc;
 	}
 	fs_camera_info info;
@@ -61,36 +60,35 @@ static int open_camera(run *r, int test_frame, fs_err *err)
 	fs_image img = {0};
 	rc = fs_camera_alloc_frame(r->cam, &img, err);
 	if (!rc) {
-		rc = fs_camera_set_step(r->cam, r->cfg->board.steps[0].name, err);
+		rc = fs_camera_set_step(r->cam, cfg->board.steps[0].name, err);
 		if (!rc)
-			rc = fs_camera_capture(r->cam, r->cfg->board.capture_timeout_ms, &img, NULL, err);
+			rc = fs_camera_capture(r->cam, cfg->board.capture_timeout_ms, &img, NULL, err);
 	}
 	fs_image_free(&img);
 	if (rc) {
-		add_check(r, "camera", 0, "%s: no test frame: %s", r->camcfg.device, err->msg);
+		fw_checks_add(cs, log, "camera", 0, "%s: no test frame: %s", r->camcfg.device, err->msg);
 		return rc;
 	}
-	add_check(r, "camera", 1, "%s %s: %dx%d %d-bit frame", r->camcfg.backend, info.driver, r->width,
+	fw_checks_add(cs, log, "camera", 1, "%s %s: %dx%d %d-bit frame", r->camcfg.backend, info.driver, r->width,
 		  r->height, r->depth);
 	/* Reopen so that replay and streaming start from a clean state. */
 	fs_camera_close(r->cam);
 	r->cam = NULL;
-	return open_camera(r, 0, err);
+	return open_camera(cfg, log, r, cs, 0, err);
 }
 
-static int open_models(run *r, fs_err *err)
+static int open_models(const fw_config *cfg, FILE *log, fw_rig *r, fw_checks *cs, fs_err *err)
 {
-	const fw_config *cfg = r->cfg;
 	fw_engine_opts o = {.name = "cpu", .path = cfg->model_cpu, .expect_sha256 = cfg->model_cpu_sha256,
 			    .cpu_threads = fw_config_cpu_threads(cfg)};
 	int rc = fw_engine_open(&o, &r->cpu, err);
 	if (rc) {
-		add_check(r, "model", 0, "%s", err->msg);
+		fw_checks_add(cs, log, "model", 0, "%s", err->msg);
 		return rc;
 	}
 	int tw, th;
 	fw_engine_tile_size(r->cpu, &tw, &th);
-	add_check(r, "model", 1, "%s sha256 %s%s, tile %dx%d, %d CPU thread(s)", cfg->model_cpu,
+	fw_checks_add(cs, log, "model", 1, "%s sha256 %s%s, tile %dx%d, %d CPU thread(s)", cfg->model_cpu,
 		  fw_engine_sha256(r->cpu), cfg->model_cpu_sha256[0] ? " (matches)" : " (not pinned)", tw, th,
 		  fw_config_cpu_threads(cfg));
 
@@ -98,7 +96,7 @@ static int open_models(run *r, fs_err *err)
 	 * same model (or its own) behind the engine's supervised worker. */
 	rc = fw_accel_open(&cfg->board, &r->accel_dev, r->accel_note, sizeof r->accel_note, err);
 	if (rc) {
-		add_check(r, "accelerator", 0, "%s", err->msg);
+		fw_checks_add(cs, log, "accelerator", 0, "%s", err->msg);
 		return rc;
 	}
 	if (r->accel_dev) {
@@ -111,21 +109,21 @@ static int open_models(run *r, fs_err *err)
 		};
 		rc = fw_engine_open(&a, &r->accel, err);
 		if (rc) {
-			add_check(r, "model", 0, "accelerator model: %s", err->msg);
+			fw_checks_add(cs, log, "model", 0, "accelerator model: %s", err->msg);
 			return rc;
 		}
 	}
-	add_check(r, "accelerator", 1, "%s", r->accel_note);
+	fw_checks_add(cs, log, "accelerator", 1, "%s", r->accel_note);
 	return 0;
 }
 
-static int check_storage(run *r, const char *dir, fs_err *err)
+static int check_storage(const fw_config *cfg, FILE *log, fw_checks *cs, const char *dir, fs_err *err)
 {
 	uint64_t free_b;
 	int rc = fw_free_bytes(dir, &free_b, err);
-	if (!rc && free_b < (uint64_t)r->cfg->min_free_mb << 20)
+	if (!rc && free_b < (uint64_t)cfg->min_free_mb << 20)
 		rc = fs_err_set(err, -ENOSPC, "%s: only %.1f MiB free, [storage] min_free_mb = %d", dir,
-				free_b / 1048576.0, r->cfg->min_free_mb);
+				free_b / 1048576.0, cfg->min_free_mb);
 	if (!rc) {
 		char probe[700];
 		snprintf(probe, sizeof probe, "%s/.fieldscope-write-test", dir);
@@ -134,77 +132,46 @@ static int check_storage(run *r, const char *dir, fs_err *err)
 			unlink(probe);
 	}
 	if (rc) {
-		add_check(r, "storage", 0, "%s", err->msg);
+		fw_checks_add(cs, log, "storage", 0, "%s", err->msg);
 		return rc;
 	}
-	add_check(r, "storage", 1, "%s writable, %.0f MiB free", dir, free_b / 1048576.0);
+	fw_checks_add(cs, log, "storage", 1, "%s writable, %.0f MiB free", dir, free_b / 1048576.0);
 	return 0;
 }
 
-/* Runs every check in order; stops at the first failure. */
-int selftest(run *r, fs_err *err)
+int fw_rig_open(const fw_config *cfg, FILE *log, fw_rig *r, fw_checks *cs, int *blink, fs_err *err)
 {
-	int rc = open_leds(r, err);
+	memset(r, 0, sizeof *r);
+	*blink = 0;
+	int rc = open_leds(cfg, log, r, cs, err);
 	if (rc) {
-		r->blink = FW_BLINK_LEDS;
+		*blink = FW_BLINK_LEDS;
 		return rc;
 	}
-	rc = open_camera(r, 1, err);
+	rc = open_camera(cfg, log, r, cs, 1, err);
 	if (rc) {
-		r->blink = FW_BLINK_CAMERA;
+		*blink = FW_BLINK_CAMERA;
 		return rc;
 	}
-	rc = open_models(r, err);
+	rc = open_models(cfg, log, r, cs, err);
 	if (rc) {
-		r->blink = FW_BLINK_MODEL;
+		*blink = FW_BLINK_MODEL;
 		return rc;
 	}
-	rc = fw_mkdir_p(r->cfg->results_dir, err);
+	rc = fw_mkdir_p(cfg->results_dir, err);
 	if (!rc)
-		rc = check_storage(r, r->cfg->results_dir, err);
+		rc = check_storage(cfg, log, cs, cfg->results_dir, err);
 	else
-		add_check(r, "storage", 0, "%s", err->msg);
+		fw_checks_add(cs, log, "storage", 0, "%s", err->msg);
 	if (rc) {
-		r->blink = FW_BLINK_STORAGE;
+		*blink = FW_BLINK_STORAGE;
 		return rc;
 	}
 	return 0;
 }
 
-int alloc_buffers(run *r, fs_err *err)
+void fw_rig_close(fw_rig *r, void (*last_look)(const fs_leds *leds, void *user), void *user)
 {
-	int rc = fw_proc_new(r->width, r->height, &r->proc, err);
-	if (rc)
-		return rc;
-	for (int i = 0; i < NSLOTS; i++) {
-		slot *s = &r->slots[i];
-		for (int k = 0; k < r->cfg->board.n_steps; k++)
-			if ((rc = fs_camera_alloc_frame(r->cam, &s->frames[k], err)))
-				return rc;
-		if ((rc = fov_alloc(&s->f, r->width, r->height, 1, err)))
-			return rc;
-	}
-	if ((rc = fs_image_alloc(&r->label16, r->width, r->height, 1, 16, err)) ||
-	    (rc = fs_image_alloc(&r->overlay, r->width, r->height, 3, 8, err)))
-		return rc;
-	r->records = calloc(MAX_RECORDS, sizeof *r->records);
-	if (!r->records)
-		return fs_err_set(err, -ENOMEM, "out of memory for FOV records");
-	return 0;
-}
-
-void free_run(run *r)
-{
-	for (int i = 0; i < NSLOTS; i++) {
-		slot *s = &r->slots[i];
-		for (int k = 0; k < FW_MAX_STEPS; k++)
-			fs_image_free(&s->frames[k]);
-		fov_free(&s->f);
-	}
-	fs_image_free(&r->label16);
-	fs_image_free(&r->overlay);
-	free(r->records);
-	fw_proc_free(r->proc);
 	fw_engine_close(r->accel);
 	fw_engine_close(r->cpu);
 	fw_accel_close(r->accel_dev);   /* after the engine driving it */
@@ -212,11 +179,9 @@ void free_run(run *r)
 	if (r->leds) {
 		fs_leds_all_off(r->leds, NULL);
 		fs_leds_set_status(r->leds, false, NULL);
-		if (r->hooks && r->hooks->log_exit && r->log)
-			r->hooks->log_exit(r->log, r->leds, &r->cfg->board.leds);
+		if (last_look)
+			last_look(r->leds, user);
 		fs_leds_free(r->leds);
 	}
-	fw_audit_close(&r->audit);
-	pthread_mutex_destroy(&r->mu);
+	memset(r, 0, sizeof *r);
 }
-

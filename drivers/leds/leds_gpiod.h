@@ -8,8 +8,8 @@
 
 /* fs_leds_config.backend_opts for "gpiod"; NULL = defaults. */
 typedef struct fs_leds_gpiod_opts {
-	/* Skip the kill -9 guard process (tests that fork-sensitive
-	 * sanitizers watch). Without outputs there is never a guard. */
+	/* Skip the kill -9 guard process (tests that must not leave a forked
+	 * child behind). Without outputs there is never a guard. */
 	bool no_guard_process;
 } fs_leds_gpiod_opts;
 

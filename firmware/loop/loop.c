@@ -67,11 +67,12 @@ static void summarise(fw_record *rec, fw_run_summary *sum)
 /* Self-test, buffers, the run folder; on failure blinks and records what
  * it can. */
 static int start(const fw_config *cfg, FILE *log, fw_rig *rig, fw_record *rec, fw_pipeline **p,
-		 const board_view *view, const sigset_t *sigs, fs_err *err)
+		 board_view *view, const sigset_t *sigs, fs_err *err)
 {
 	fw_checks checks = {.n = 0};
 	int blink = 0;
 	int rc = fw_rig_open(cfg, log, rig, &checks, &blink, err);
+	view->leds = rig->leds;   /* the hooks' record covers every exit path */
 	if (!rc && (rc = fw_pipeline_new(cfg, log, rig, rec, p, err)))
 		blink = FW_BLINK_STORAGE;
 	if (!rc) {
@@ -111,7 +112,6 @@ int fw_run(const fw_config *cfg, FILE *log, fw_run_summary *summary, fs_err *err
 	supervisor_block(view.hooks, &sigs, &old);
 
 	rc = start(cfg, log, &rig, rec, &p, &view, &sigs, err);
-	view.leds = rig.leds;
 	int ran = !rc;
 	if (ran) {
 		fw_log(log, "run %d in %s (%dx%d %d-bit, %d step(s), %s)", fw_record_run_no(rec), fw_record_dir(rec),

@@ -36,60 +36,80 @@ endif
 
 # Include dirs: every module's public header lives in its folder.
 INCLUDES   := -Inn -Idrivers -Ifirmware -Iboard
-CFLAGS_ALL  = $(CSTD) $(WARN) $(VFLAGS) $(INCLUDES) -MMD -MP $(MODULE_CFLAGS) $(OBJ_CFLAGS)
-# OBJ_CFLAGS: per-object flags a module sets as a target-specific variable
-# (e.g. nn/module.mk compiles each SIMD kernel file for its own target).
-CXXFLAGS_ALL = -std=c++17 -Wall -Wextra -Werror $(VFLAGS) $(INCLUDES) -MMD -MP $(MODULE_CXXFLAGS)
-LDLIBS_ALL  = $(MODULE_LDLIBS) -lpng -lm -lpthread
+# OBJ_CFLAGS / OBJ_CXXFLAGS are set per object (a library's flags, below);
+# KERNEL_CFLAGS is a hook a module may set per object or pattern, e.g.
+#   $(B)/obj/nn/kernels/x86/%.c.o: KERNEL_CFLAGS := -mavx2
+CFLAGS_ALL  = $(CSTD) $(WARN) $(VFLAGS) $(INCLUDES) -MMD -MP $(OBJ_CFLAGS) $(KERNEL_CFLAGS)
+CXXFLAGS_ALL = -std=c++17 -Wall -Wextra -Werror $(VFLAGS) $(INCLUDES) -MMD -MP $(OBJ_CXXFLAGS)
+BASE_LDLIBS := -lm -lpthread
 
-# Filled in by module.mk files.
+# Filled in by module.mk files. Per library <name>:
+#   lib_<name>_SRCS      sources
+#   lib_<name>_CFLAGS    compile flags for its own objects only (pkg-config --cflags ...)
+#   lib_<name>_CXXFLAGS  same for its C++ objects
+#   lib_<name>_LDLIBS    system libraries a program linking it needs
+#   lib_<name>_LIBS      project libraries it calls into (link order follows)
+#   lib_<name>_CXX       non-empty when it holds C++ objects (link with $(CXX))
+# Per program <name>: bin_<name>_SRCS and bin_<name>_LIBS (what it links).
+# Per test folder tests/<dir>: tests_<dir>_LIBS.
 LIBS          :=     # names of static libraries, e.g. fsnn
 BINS          :=     # names of programs in $(B)/bin
-MODULE_CFLAGS :=
-MODULE_CXXFLAGS :=
-MODULE_LDLIBS :=
 DEPS_PACKAGES := build-essential pkg-config libpng-dev clang libclang-rt-14-dev \
                  python3 python3-numpy python3-flatbuffers
 
--include nn/module.mk
--include nn/fuzz/module.mk
--include drivers/module.mk
--include firmware/module.mk
--include board/module.mk
--include tools/module.mk
--include tools/cross/module.mk
--include tests/module.mk
+include nn/module.mk
+include nn/fuzz/module.mk
+include drivers/module.mk
+include firmware/module.mk
+include tools/module.mk
+include tools/cross/module.mk
 
 # ---- generic rules --------------------------------------------------------
-# lib_<name>_SRCS lists the sources of static library <name>.
+# Link order of a set of libraries: each before the libraries it calls
+# into (lib_<name>_LIBS, followed transitively), every one once. Nothing
+# outside that list is on the link line, so a call from nn/ into drivers/
+# or firmware/ is a link error rather than a silent dependency.
+lib_closure  = $(if $(strip $(1)),$(1) $(call lib_closure,$(foreach l,$(1),$(lib_$(l)_LIBS))))
+lib_reverse  = $(if $(strip $(1)),$(call lib_reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+lib_uniq     = $(if $(strip $(1)),$(firstword $(1)) $(call lib_uniq,$(filter-out $(firstword $(1)),$(1))))
+link_order   = $(strip $(call lib_reverse,$(call lib_uniq,$(call lib_reverse,$(call lib_closure,$(1))))))
+link_archives = $(foreach l,$(call link_order,$(1)),$(B)/lib/lib$(l).a)
+link_ldlibs  = $(foreach l,$(call link_order,$(1)),$(lib_$(l)_LDLIBS)) $(BASE_LDLIBS)
+link_driver  = $(if $(strip $(foreach l,$(call link_order,$(1)),$(lib_$(l)_CXX))),$(CXX),$(CC))
+
 define LIB_template
 $(1)_OBJS := $$(patsubst %,$(B)/obj/%.o,$$(lib_$(1)_SRCS))
+$$($(1)_OBJS): OBJ_CFLAGS := $$(lib_$(1)_CFLAGS)
+$$($(1)_OBJS): OBJ_CXXFLAGS := $$(lib_$(1)_CXXFLAGS)
 $(B)/lib/lib$(1).a: $$($(1)_OBJS)
 	@mkdir -p $$(@D)
+	@rm -f $$@
 	$$(AR) rcs $$@ $$^
 ALL_OBJS += $$($(1)_OBJS)
 endef
 $(foreach l,$(LIBS),$(eval $(call LIB_template,$(l))))
 
-# Libraries are linked as one group, so their order does not matter.
-LINK_LIBS = $(foreach l,$(LIBS),$(B)/lib/lib$(l).a)
-
-# bin_<name>_SRCS lists the sources of program <name>.
 define BIN_template
 $(1)_BOBJS := $$(patsubst %,$(B)/obj/%.o,$$(bin_$(1)_SRCS))
-$(B)/bin/$(1): $$($(1)_BOBJS) $$(LINK_LIBS)
+$(B)/bin/$(1): $$($(1)_BOBJS) $$(call link_archives,$$(bin_$(1)_LIBS))
 	@mkdir -p $$(@D)
-	$$(CXX) $$(VLDFLAGS) -o $$@ $$($(1)_BOBJS) -Wl,--start-group $$(LINK_LIBS) -Wl,--end-group $$(LDLIBS_ALL)
+	$$(call link_driver,$$(bin_$(1)_LIBS)) $$(VLDFLAGS) -o $$@ $$($(1)_BOBJS) \
+		$$(call link_archives,$$(bin_$(1)_LIBS)) $$(call link_ldlibs,$$(bin_$(1)_LIBS))
 ALL_OBJS += $$($(1)_BOBJS)
 endef
 $(foreach p,$(BINS),$(eval $(call BIN_template,$(p))))
 
-# Every tests/<module>/test_*.c is one test program linked with all libraries.
+# Every tests/<dir>/test_*.c is one test program linked with tests_<dir>_LIBS.
 TEST_SRCS := $(wildcard tests/*/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRCS))
-$(B)/tests/%: $(B)/obj/tests/%.c.o $(LINK_LIBS)
-	@mkdir -p $(@D)
-	$(CXX) $(VLDFLAGS) -o $@ $< -Wl,--start-group $(LINK_LIBS) -Wl,--end-group $(LDLIBS_ALL)
+TEST_DIRS := $(sort $(patsubst tests/%/,%,$(dir $(TEST_SRCS))))
+define TEST_template
+$(B)/tests/$(1)/%: $(B)/obj/tests/$(1)/%.c.o $$(call link_archives,$$(tests_$(1)_LIBS))
+	@mkdir -p $$(@D)
+	$$(call link_driver,$$(tests_$(1)_LIBS)) $$(VLDFLAGS) -o $$@ $$< \
+		$$(call link_archives,$$(tests_$(1)_LIBS)) $$(call link_ldlibs,$$(tests_$(1)_LIBS))
+endef
+$(foreach d,$(TEST_DIRS),$(eval $(call TEST_template,$(d))))
 ALL_OBJS += $(patsubst %,$(B)/obj/%.o,$(TEST_SRCS))
 
 $(B)/obj/%.c.o: %.c

@@ -6,19 +6,25 @@ LIBS += fsnn
 # load from the features detected at run time (nn/src/cpu.c).
 NN_ARCH := $(shell $(CC) -dumpmachine 2>/dev/null | cut -d- -f1)
 lib_fsnn_SRCS := $(wildcard nn/src/*.c) $(wildcard nn/kernels/ref/*.c) \
-                 $(wildcard nn/kernels/common/*.c) $(wildcard nn/kernels/*.c)
+                 $(wildcard nn/kernels/common/*.c) $(wildcard nn/kernels/generic/*.c) \
+                 $(wildcard nn/kernels/*.c)
 ifeq ($(NN_ARCH),x86_64)
 lib_fsnn_SRCS += $(wildcard nn/kernels/x86/*.c)
-$(B)/obj/nn/kernels/x86/%_avx2.c.o: OBJ_CFLAGS := -mavx2
-$(B)/obj/nn/kernels/x86/%_avxvnni.c.o: OBJ_CFLAGS := -mavx2 -mavxvnni
-$(B)/obj/nn/kernels/x86/%_avx512vnni.c.o: OBJ_CFLAGS := -mavx2 -mavx512f -mavx512bw -mavx512vl -mavx512vnni
+$(B)/obj/nn/kernels/x86/%_avx2.c.o: KERNEL_CFLAGS := -mavx2
+$(B)/obj/nn/kernels/x86/%_avxvnni.c.o: KERNEL_CFLAGS := -mavx2 -mavxvnni
+$(B)/obj/nn/kernels/x86/%_avx512vnni.c.o: KERNEL_CFLAGS := -mavx2 -mavx512f -mavx512bw -mavx512vl -mavx512vnni
 endif
 ifeq ($(NN_ARCH),aarch64)
 lib_fsnn_SRCS += $(wildcard nn/kernels/arm/*.c)
-$(B)/obj/nn/kernels/arm/%_dotprod.c.o: OBJ_CFLAGS := -march=armv8.2-a+dotprod
+$(B)/obj/nn/kernels/arm/%_dotprod.c.o: KERNEL_CFLAGS := -march=armv8.2-a+dotprod
 endif
+# The engine links nothing beyond libc/libm/libpthread (checked by
+# tests/build/libfsnn_symbols.test.sh), so it embeds anywhere.
+lib_fsnn_LDLIBS :=
 BINS += fsnn
 bin_fsnn_SRCS := $(wildcard nn/cli/*.c)
+bin_fsnn_LIBS := fsnn fsimage    # fsimage: PNG input/output of `fsnn run --png`
+tests_nn_LIBS := fsnn fsimage
 
 
 # make bench: engine latency on the committed models.

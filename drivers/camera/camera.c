@@ -34,10 +34,16 @@ int fs_camera_open(const fs_camera_config *cfg, fs_camera **out, fs_err *err)
 {
 	*out = NULL;
 	const fs_camera_ops *ops = find(cfg->backend);
-	if (!ops)
-		return fs_err_set(err, -EINVAL,
-				  "camera: unknown backend '%s' (expected \"file\", \"v4l2\" or \"libcamera\")",
-				  cfg->backend);
+	if (!ops) {
+		/* The names come from the table, so a new backend is listed. */
+		char names[128];
+		size_t n = 0, nb = sizeof backends / sizeof backends[0];
+		names[0] = '\0';
+		for (size_t i = 0; i < nb && n < sizeof names; i++)
+			n += (size_t)snprintf(names + n, sizeof names - n, "%s\"%s\"",
+					      i == 0 ? "" : i + 1 == nb ? " or " : ", ", backends[i]->name);
+		return fs_err_set(err, -EINVAL, "camera: unknown backend '%s' (expected %s)", cfg->backend, names);
+	}
 	fs_camera_config c = *cfg;
 	if (!c.depth)
 		c.depth = 8;

@@ -175,22 +175,70 @@ static void *guard_main(void *arg)
 
 /* ---- lifecycle -------------------------------------------------------- */
 
+/* Every backend, by name. */
+static const fs_leds_ops *const backends[] = {
+	&fs_leds_gpiod_ops, &fs_leds_sim_ops,
+};
+#define N_BACKENDS (sizeof backends / sizeof backends[0])
+
 static const fs_leds_ops *find_ops(const char *name)
 {
-	if (strcmp(name, "sim") == 0)
-		return &fs_leds_sim_ops;
-	if (strcmp(name, "gpiod") == 0)
-		return &fs_leds_gpiod_ops;
+	for (size_t i = 0; i < N_BACKENDS; i++)
+		if (strcmp(backends[i]->name, name) == 0)
+			return backends[i];
 	return NULL;
+}
+
+/* "gpiod or sim" (quoted: "\"gpiod\" or \"sim\""), from the table. */
+static void backend_names(char *out, size_t size, bool quoted)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < N_BACKENDS && n < size; i++)
+		n += (size_t)snprintf(out + n, size - n, quoted ? "%s\"%s\"" : "%s%s",
+				      i == 0 ? "" : i + 1 == N_BACKENDS ? " or " : ", ", backends[i]->name);
+}
+
+bool fs_leds_backend_known(const char *name, char *names, size_t size)
+{
+	if (names && size)
+		backend_names(names, size, false);
+	return find_ops(name) != NULL;
+}
+
+void *fs_leds_backend_priv(const fs_leds *l, const fs_leds_ops *ops)
+{
+	return l && l->ops == ops ? l->priv : NULL;
+}
+
+const fs_leds_config *fs_leds_backend_config(const fs_leds *l)
+{
+	return &l->cfg;
+}
+
+int fs_leds_probe(FILE *out, fs_err *err)
+{
+	int total = 0;
+	for (size_t i = 0; i < N_BACKENDS; i++) {
+		if (!backends[i]->probe)
+			continue;
+		int n = backends[i]->probe(out, err);
+		if (n < 0)
+			return n;
+		total += n;
+	}
+	return total;
 }
 
 int fs_leds_new(const fs_leds_config *cfg, fs_leds **out, fs_err *err)
 {
 	*out = NULL;
 	const fs_leds_ops *ops = find_ops(cfg->backend);
-	if (!ops)
-		return fs_err_set(err, -EINVAL, "leds: unknown backend '%s' (expected \"gpiod\" or \"sim\")",
-				  cfg->backend);
+	if (!ops) {
+		char names[128];
+		backend_names(names, sizeof names, true);
+		return fs_err_set(err, -EINVAL, "leds: unknown backend '%s' (expected %s)", cfg->backend, names);
+	}
 	for (int p = 0; p < cfg->n_patterns; p++)
 		for (int k = 0; k < cfg->patterns[p].n_lines; k++)
 			if (cfg->patterns[p].lines[k] < 0 || cfg->patterns[p].lines[k] >= cfg->n_lines)
@@ -208,6 +256,7 @@ int fs_leds_new(const fs_leds_config *cfg, fs_leds **out, fs_err *err)
 	l->ops = ops;
 	l->current = -1;
 	int rc = ops->open(&l->cfg, &l->priv, err);
+	l->cfg.backend_opts = NULL;   /* read by open only; the caller's memory */
 	if (rc < 0) {
 		free(l);
 		return fs_err_prefix(err, "leds (%s): ", ops->name);
@@ -412,47 +461,4 @@ int fs_leds_button_wait(fs_leds *l, int timeout_ms, fs_button_event *ev, fs_err 
 		if (timeout_ms >= 0 && (fs_leds_now_ns() - start) / 1000000u >= (uint64_t)timeout_ms)
 			return 0;
 	}
-}
-
-/* ---- sim inspection --------------------------------------------------- */
-
-static int sim_only(const fs_leds *l, fs_err *err)
-{
-	if (l->ops != &fs_leds_sim_ops)
-		return fs_err_set(err, -ENOTSUP, "leds: backend '%s' is not the sim backend",
-				  l->ops->name);
-	return 0;
-}
-
-int fs_leds_sim_lit(const fs_leds *l, const char *spec)
-{
-	if (sim_only(l, NULL) < 0)
-		return -ENOTSUP;
-	if (l->cfg.status[0] && strcmp(spec, l->cfg.status) == 0)
-		return fs_leds_sim_priv_lit(l->priv, l->cfg.n_lines);
-	for (int i = 0; i < l->cfg.n_lines; i++)
-		if (strcmp(l->cfg.lines[i].spec, spec) == 0)
-			return fs_leds_sim_priv_lit(l->priv, i);
-	return -ENOENT;
-}
-
-int fs_leds_sim_history(const fs_leds *cl, fs_leds_sim_change *out, int max)
-{
-	if (sim_only(cl, NULL) < 0)
-		return -ENOTSUP;
-	fs_leds *l = (fs_leds *)cl;
-	pthread_mutex_lock(&l->lock);
-	int n = fs_leds_sim_priv_history(l->priv, out, max);
-	pthread_mutex_unlock(&l->lock);
-	return n;
-}
-
-int fs_leds_sim_button_pin(fs_leds *l, bool high, fs_err *err)
-{
-	int rc = sim_only(l, err);
-	if (rc < 0)
-		return rc;
-	if (!l->cfg.button[0])
-		return fs_err_set(err, -ENOTSUP, "leds: the board has no button");
-	return fs_leds_sim_priv_pin(l->priv, high);
 }

@@ -6,9 +6,12 @@
  * A line is given as a spec string:
  *   "led-dpc-left"    found by its gpio-line-names name on any chip
  *   "gpiochip0:17"    chip (name, label or /dev path) and offset
- * Backends: "gpiod" (libgpiod 1.6 character device; kept behind a small
- * function table so a libgpiod 2 backend can slot in) and "sim" (in
- * process: records every change so tests can assert what was lit).
+ * Backends, chosen by name from a table (leds.c): "gpiod" (libgpiod 1.6
+ * character device, leds_gpiod.c; a libgpiod 2 backend is one more file)
+ * and "sim" (in process, leds_sim.c: records every change; tests and the
+ * simulated board inspect it through leds/leds_sim.h). Options only one
+ * backend understands travel in backend_opts, typed by that backend's
+ * header, so this production API carries no simulation fields.
  *
  * Fail-dark: fs_leds_new switches every output off, every error path and
  * fs_leds_free leave them off, a guard thread enforces each line's maximum
@@ -42,14 +45,6 @@ typedef struct fs_leds_pattern_cfg {
 	int lines[FS_LEDS_MAX_LINES]; /* indexes into fs_leds_config.lines */
 } fs_leds_pattern_cfg;
 
-/* For the "sim" backend: one simulated chip and its line names, so that
- * lookups and their errors behave as on hardware. */
-typedef struct fs_leds_sim_chip {
-	char name[FS_LEDS_NAME_MAX];               /* e.g. "gpiochip0" */
-	int n_lines;
-	char line_names[FS_LEDS_MAX_LINES][FS_LEDS_NAME_MAX]; /* "" = unnamed */
-} fs_leds_sim_chip;
-
 typedef struct fs_leds_config {
 	char backend[16];            /* "gpiod" or "sim" */
 	char consumer[32];           /* shown by gpioinfo; "" = "fieldscope" */
@@ -62,11 +57,10 @@ typedef struct fs_leds_config {
 	char button[FS_LEDS_NAME_MAX];  /* button input spec, "" = none */
 	bool button_active_low;         /* pressed when the pin reads low */
 	unsigned debounce_ms;           /* 0 = 30 ms */
-	bool no_guard_process;          /* gpiod: skip the kill -9 guard (tests) */
-	/* sim backend only; n_sim_chips == 0 makes one chip "sim0" holding
-	 * every line the config names. */
-	int n_sim_chips;
-	fs_leds_sim_chip sim_chips[4];
+	/* The backend's own options, read once by fs_leds_new (NULL =
+	 * defaults): fs_leds_sim_opts (leds/leds_sim.h) for "sim",
+	 * fs_leds_gpiod_opts (leds/leds_gpiod.h) for "gpiod". */
+	const void *backend_opts;
 } fs_leds_config;
 
 /* Builds configs from text, as a board file would give them. */
@@ -80,6 +74,10 @@ int fs_leds_config_pattern(fs_leds_config *cfg, const char *name, const char *sp
 			   fs_err *err);
 
 typedef struct fs_leds fs_leds;
+
+/* Whether a backend of that name is built in (the table in leds.c is the
+ * one list); names receives "gpiod or sim" for messages (may be NULL). */
+bool fs_leds_backend_known(const char *name, char *names, size_t size);
 
 /* Opens the lines (all switched off) and starts the on-time guard.
  * Errors: -ENOENT unknown line name (the message lists every chip's line
@@ -117,27 +115,10 @@ int fs_leds_button_wait(fs_leds *leds, int timeout_ms, fs_button_event *ev, fs_e
 /* Debounced current state (1 pressed, 0 released) or negative error. */
 int fs_leds_button_get(fs_leds *leds, fs_err *err);
 
-/* ---- sim backend inspection (tests, simulated board) ---------------- */
-
-/* One recorded change of an output line (spec as configured). */
-typedef struct fs_leds_sim_change {
-	int line;          /* index into cfg.lines, or -1 for the status LED */
-	bool lit;
-	uint64_t time_ns;  /* CLOCK_MONOTONIC */
-} fs_leds_sim_change;
-
-/* Whether the line `spec` is lit now (1/0), negative if not a sim line. */
-int fs_leds_sim_lit(const fs_leds *leds, const char *spec);
-/* Copies up to max recorded changes; returns how many were recorded in
- * total (the log keeps the first 4096). */
-int fs_leds_sim_history(const fs_leds *leds, fs_leds_sim_change *out, int max);
-/* Drives the simulated button pin (true = pin high) as a person would. */
-int fs_leds_sim_button_pin(fs_leds *leds, bool high, fs_err *err);
-
 /* ---- bring-up -------------------------------------------------------- */
 
-/* Prints every GPIO chip and line (name, direction, consumer) the gpiod
- * backend can see, as a person bringing up a board wants. Returns the
+/* Prints every GPIO chip and line (name, direction, consumer) the hardware
+ * backends can see, as a person bringing up a board wants. Returns the
  * number of chips, or negative on error. */
 int fs_leds_probe(FILE *out, fs_err *err);
 

@@ -19,15 +19,22 @@ typedef struct fs_leds_ops {
 	int (*button_edge)(void *priv, int timeout_ms, fs_err *err);
 	/* Switches off and releases everything. */
 	void (*close)(void *priv);
+	/* Lists what the backend can see (fsprobe); returns chips or -errno.
+	 * May be NULL. */
+	int (*probe)(FILE *out, fs_err *err);
 } fs_leds_ops;
 
+/* The backend table (leds.c) holds these; a new backend is one file
+ * defining its ops plus one line there. */
 extern const fs_leds_ops fs_leds_sim_ops;
 extern const fs_leds_ops fs_leds_gpiod_ops;
 
-/* sim inspection hooks (leds_sim.c) */
-int fs_leds_sim_priv_lit(void *priv, int index);
-int fs_leds_sim_priv_history(void *priv, fs_leds_sim_change *out, int max);
-int fs_leds_sim_priv_pin(void *priv, bool high);
+/* The backend state of leds when it runs on `ops`, else NULL: how a
+ * backend's own inspection functions (leds_sim.h) reach their state
+ * without leds.c knowing them. */
+void *fs_leds_backend_priv(const fs_leds *leds, const fs_leds_ops *ops);
+/* The configuration leds was opened with (after defaults). */
+const fs_leds_config *fs_leds_backend_config(const fs_leds *leds);
 
 /* Spec parsing shared by backends: "chip:offset" -> 1 with chip/offset
  * filled, plain name -> 0. */

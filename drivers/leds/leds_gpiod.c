@@ -1,9 +1,16 @@
 /* "gpiod" backend: libgpiod 1.6 character-device API (Debian 12, Raspberry
  * Pi OS bookworm). Only this file knows libgpiod; a v2 backend would be a
- * second file filling the same fs_leds_ops. */
+ * second file filling the same fs_leds_ops. When the project is built
+ * without libgpiod (no pkg-config entry) the backend is present but every
+ * call says so, as the libcamera camera backend does. */
 #include "leds_backend.h"
+#include "leds_gpiod.h"
 
 #include <errno.h>
+#include <stdio.h>
+
+#ifdef FS_HAVE_LIBGPIOD
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <gpiod.h>
@@ -267,7 +274,11 @@ static int gp_open(const fs_leds_config *cfg, void **priv, fs_err *err)
 		else
 			g->button = ln;
 	}
-	if (rc == 0 && !cfg->no_guard_process)
+	/* The guard exists to switch outputs off; a board with none (a button
+	 * only, as `fsprobe button`) needs no second process. */
+	const fs_leds_gpiod_opts *o = cfg->backend_opts;
+	bool outputs = cfg->n_lines > 0 || cfg->status[0];
+	if (rc == 0 && outputs && !(o && o->no_guard_process))
 		rc = start_guard(g, err);
 	if (rc < 0) {
 		gp_close(g);
@@ -314,18 +325,9 @@ static int gp_button_edge(void *priv, int timeout_ms, fs_err *err)
 	return 1;
 }
 
-const fs_leds_ops fs_leds_gpiod_ops = {
-	.name = "gpiod",
-	.open = gp_open,
-	.set = gp_set,
-	.button_level = gp_button_level,
-	.button_edge = gp_button_edge,
-	.close = gp_close,
-};
-
 /* ---- bring-up listing ------------------------------------------------- */
 
-int fs_leds_probe(FILE *out, fs_err *err)
+static int gp_probe(FILE *out, fs_err *err)
 {
 	struct gpiod_chip_iter *it = gpiod_chip_iter_new();
 	if (!it)
@@ -353,3 +355,58 @@ int fs_leds_probe(FILE *out, fs_err *err)
 		fprintf(out, "gpio: no chips (/dev/gpiochip* missing or not readable)\n");
 	return chips;
 }
+
+#else /* !FS_HAVE_LIBGPIOD */
+
+static int gp_open(const fs_leds_config *cfg, void **priv, fs_err *err)
+{
+	(void)priv;
+	const char *first = cfg->n_lines ? cfg->lines[0].spec : cfg->status[0] ? cfg->status : cfg->button;
+	return fs_err_set(err, -ENOTSUP, "line '%s': this build has no libgpiod (install libgpiod-dev and rebuild)",
+			  first);
+}
+
+static int gp_set(void *priv, int index, int lit, fs_err *err)
+{
+	(void)priv;
+	(void)index;
+	(void)lit;
+	return fs_err_set(err, -ENOTSUP, "this build has no libgpiod");
+}
+
+static int gp_button_level(void *priv, fs_err *err)
+{
+	(void)priv;
+	return fs_err_set(err, -ENOTSUP, "this build has no libgpiod");
+}
+
+static int gp_button_edge(void *priv, int timeout_ms, fs_err *err)
+{
+	(void)priv;
+	(void)timeout_ms;
+	return fs_err_set(err, -ENOTSUP, "this build has no libgpiod");
+}
+
+static void gp_close(void *priv)
+{
+	(void)priv;
+}
+
+static int gp_probe(FILE *out, fs_err *err)
+{
+	(void)err;
+	fprintf(out, "gpio: this build has no libgpiod\n");
+	return 0;
+}
+
+#endif
+
+const fs_leds_ops fs_leds_gpiod_ops = {
+	.name = "gpiod",
+	.open = gp_open,
+	.set = gp_set,
+	.button_level = gp_button_level,
+	.button_edge = gp_button_edge,
+	.close = gp_close,
+	.probe = gp_probe,
+};

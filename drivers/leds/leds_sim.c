@@ -1,6 +1,8 @@
 /* "sim" backend: GPIO lines in memory, for tests and the simulated board.
- * Lookups follow the same rules (and give the same errors) as gpiod. */
+ * Lookups follow the same rules (and give the same errors) as gpiod. Its
+ * options and inspection functions are declared in leds_sim.h. */
 #include "leds_backend.h"
+#include "leds_sim.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,42 +14,44 @@
 
 typedef struct sim {
 	fs_leds_config cfg;
+	fs_leds_sim_opts chips;
+	pthread_mutex_t lock;               /* everything below: the guard thread,
+	                                       the owner and tests touch it */
 	int lit[FS_LEDS_MAX_LINES + 1];      /* + status LED */
 	fs_leds_sim_change log[SIM_LOG_MAX];
 	int n_log;
-	pthread_mutex_t lock;               /* button pin, touched by tests */
 	pthread_cond_t edge;
 	bool pin_high;
 	int pending_edges;
 } sim;
 
 /* Finds spec on the simulated chips; 0 or -ENOENT/-ENODEV with a message. */
-static int sim_resolve(const fs_leds_config *cfg, const char *spec, fs_err *err)
+static int sim_resolve(const fs_leds_sim_opts *cfg, const char *spec, fs_err *err)
 {
 	char chip[FS_LEDS_NAME_MAX];
 	unsigned off;
 	if (fs_leds_spec_split(spec, chip, sizeof chip, &off)) {
-		for (int c = 0; c < cfg->n_sim_chips; c++) {
-			if (strcmp(cfg->sim_chips[c].name, chip) != 0)
+		for (int c = 0; c < cfg->n_chips; c++) {
+			if (strcmp(cfg->chips[c].name, chip) != 0)
 				continue;
-			if ((int)off >= cfg->sim_chips[c].n_lines)
+			if ((int)off >= cfg->chips[c].n_lines)
 				return fs_err_set(err, -EINVAL, "line '%s': %s has lines 0..%d, not %u",
-						  spec, chip, cfg->sim_chips[c].n_lines - 1, off);
+						  spec, chip, cfg->chips[c].n_lines - 1, off);
 			return 0;
 		}
 		return fs_err_set(err, -ENODEV, "line '%s': no GPIO chip '%s'", spec, chip);
 	}
-	for (int c = 0; c < cfg->n_sim_chips; c++)
-		for (int i = 0; i < cfg->sim_chips[c].n_lines; i++)
-			if (strcmp(cfg->sim_chips[c].line_names[i], spec) == 0)
+	for (int c = 0; c < cfg->n_chips; c++)
+		for (int i = 0; i < cfg->chips[c].n_lines; i++)
+			if (strcmp(cfg->chips[c].line_names[i], spec) == 0)
 				return 0;
 	char msg[FS_ERR_MSG_MAX];
 	size_t n = (size_t)snprintf(msg, sizeof msg, "no GPIO line named '%s'; chips offer:", spec);
-	for (int c = 0; c < cfg->n_sim_chips && n < sizeof msg; c++) {
-		n += (size_t)snprintf(msg + n, sizeof msg - n, " %s [", cfg->sim_chips[c].name);
+	for (int c = 0; c < cfg->n_chips && n < sizeof msg; c++) {
+		n += (size_t)snprintf(msg + n, sizeof msg - n, " %s [", cfg->chips[c].name);
 		int unnamed = 0, first = 1;
-		for (int i = 0; i < cfg->sim_chips[c].n_lines && n < sizeof msg; i++) {
-			const char *nm = cfg->sim_chips[c].line_names[i];
+		for (int i = 0; i < cfg->chips[c].n_lines && n < sizeof msg; i++) {
+			const char *nm = cfg->chips[c].line_names[i];
 			if (!*nm) { unnamed++; continue; }
 			n += (size_t)snprintf(msg + n, sizeof msg - n, "%s%s", first ? "" : " ", nm);
 			first = 0;
@@ -59,6 +63,7 @@ static int sim_resolve(const fs_leds_config *cfg, const char *spec, fs_err *err)
 	return fs_err_set(err, -ENOENT, "%s", msg);
 }
 
+/* Caller holds s->lock. */
 static void record(sim *s, int index, int lit)
 {
 	s->lit[index] = lit;
@@ -75,9 +80,12 @@ static int sim_open(const fs_leds_config *cfg, void **priv, fs_err *err)
 	if (!s)
 		return fs_err_set(err, -ENOMEM, "out of memory");
 	s->cfg = *cfg;
-	if (s->cfg.n_sim_chips == 0) {
+	s->cfg.backend_opts = NULL;
+	if (cfg->backend_opts)
+		s->chips = *(const fs_leds_sim_opts *)cfg->backend_opts;
+	if (s->chips.n_chips == 0) {
 		/* Default: one chip carrying every name the board uses. */
-		fs_leds_sim_chip *c = &s->cfg.sim_chips[0];
+		fs_leds_sim_chip *c = &s->chips.chips[0];
 		snprintf(c->name, sizeof c->name, "sim0");
 		const char *names[FS_LEDS_MAX_LINES + 2];
 		int n = 0;
@@ -88,15 +96,15 @@ static int sim_open(const fs_leds_config *cfg, void **priv, fs_err *err)
 		for (int i = 0; i < n && c->n_lines < FS_LEDS_MAX_LINES; i++)
 			if (!strchr(names[i], ':'))
 				snprintf(c->line_names[c->n_lines++], FS_LEDS_NAME_MAX, "%s", names[i]);
-		s->cfg.n_sim_chips = 1;
+		s->chips.n_chips = 1;
 	}
 	int rc = 0;
 	for (int i = 0; i < cfg->n_lines && rc == 0; i++)
-		rc = sim_resolve(&s->cfg, cfg->lines[i].spec, err);
+		rc = sim_resolve(&s->chips, cfg->lines[i].spec, err);
 	if (rc == 0 && cfg->status[0])
-		rc = sim_resolve(&s->cfg, cfg->status, err);
+		rc = sim_resolve(&s->chips, cfg->status, err);
 	if (rc == 0 && cfg->button[0])
-		rc = sim_resolve(&s->cfg, cfg->button, err);
+		rc = sim_resolve(&s->chips, cfg->button, err);
 	if (rc < 0) {
 		free(s);
 		return rc;
@@ -109,8 +117,10 @@ static int sim_open(const fs_leds_config *cfg, void **priv, fs_err *err)
 	pthread_condattr_destroy(&ca);
 	/* Released button: the pin rests at its inactive level. */
 	s->pin_high = cfg->button_active_low;
+	pthread_mutex_lock(&s->lock);
 	for (int i = 0; i <= cfg->n_lines; i++)
 		record(s, i, 0);
+	pthread_mutex_unlock(&s->lock);
 	*priv = s;
 	return 0;
 }
@@ -118,7 +128,10 @@ static int sim_open(const fs_leds_config *cfg, void **priv, fs_err *err)
 static int sim_set(void *priv, int index, int lit, fs_err *err)
 {
 	(void)err;
-	record(priv, index, lit ? 1 : 0);
+	sim *s = priv;
+	pthread_mutex_lock(&s->lock);
+	record(s, index, lit ? 1 : 0);
+	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
 
@@ -158,38 +171,14 @@ static int sim_button_edge(void *priv, int timeout_ms, fs_err *err)
 static void sim_close(void *priv)
 {
 	sim *s = priv;
+	pthread_mutex_lock(&s->lock);
 	for (int i = 0; i <= s->cfg.n_lines; i++)
 		if (s->lit[i])
 			record(s, i, 0);
+	pthread_mutex_unlock(&s->lock);
 	pthread_cond_destroy(&s->edge);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
-}
-
-int fs_leds_sim_priv_lit(void *priv, int index)
-{
-	return ((sim *)priv)->lit[index];
-}
-
-int fs_leds_sim_priv_history(void *priv, fs_leds_sim_change *out, int max)
-{
-	sim *s = priv;
-	for (int i = 0; i < max && i < s->n_log && i < SIM_LOG_MAX; i++)
-		out[i] = s->log[i];
-	return s->n_log;
-}
-
-int fs_leds_sim_priv_pin(void *priv, bool high)
-{
-	sim *s = priv;
-	pthread_mutex_lock(&s->lock);
-	if (s->pin_high != high) {
-		s->pin_high = high;
-		s->pending_edges++;
-		pthread_cond_broadcast(&s->edge);
-	}
-	pthread_mutex_unlock(&s->lock);
-	return 0;
 }
 
 const fs_leds_ops fs_leds_sim_ops = {
@@ -200,3 +189,60 @@ const fs_leds_ops fs_leds_sim_ops = {
 	.button_edge = sim_button_edge,
 	.close = sim_close,
 };
+
+/* ---- inspection (leds_sim.h) ------------------------------------------ */
+
+bool fs_leds_is_sim(const fs_leds *l)
+{
+	return fs_leds_backend_priv(l, &fs_leds_sim_ops) != NULL;
+}
+
+int fs_leds_sim_lit(const fs_leds *l, const char *spec)
+{
+	sim *s = fs_leds_backend_priv(l, &fs_leds_sim_ops);
+	if (!s)
+		return -ENOTSUP;
+	int index = -1;
+	if (s->cfg.status[0] && strcmp(spec, s->cfg.status) == 0)
+		index = s->cfg.n_lines;
+	for (int i = 0; i < s->cfg.n_lines && index < 0; i++)
+		if (strcmp(s->cfg.lines[i].spec, spec) == 0)
+			index = i;
+	if (index < 0)
+		return -ENOENT;
+	pthread_mutex_lock(&s->lock);
+	int lit = s->lit[index];
+	pthread_mutex_unlock(&s->lock);
+	return lit;
+}
+
+int fs_leds_sim_history(const fs_leds *l, fs_leds_sim_change *out, int max)
+{
+	sim *s = fs_leds_backend_priv(l, &fs_leds_sim_ops);
+	if (!s)
+		return -ENOTSUP;
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < max && i < s->n_log && i < SIM_LOG_MAX; i++)
+		out[i] = s->log[i];
+	int n = s->n_log;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+int fs_leds_sim_button_pin(fs_leds *l, bool high, fs_err *err)
+{
+	sim *s = fs_leds_backend_priv(l, &fs_leds_sim_ops);
+	if (!s)
+		return fs_err_set(err, -ENOTSUP, "leds: backend '%s' is not the sim backend",
+				  fs_leds_backend_config(l)->backend);
+	if (!s->cfg.button[0])
+		return fs_err_set(err, -ENOTSUP, "leds: the board has no button");
+	pthread_mutex_lock(&s->lock);
+	if (s->pin_high != high) {
+		s->pin_high = high;
+		s->pending_edges++;
+		pthread_cond_broadcast(&s->edge);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}

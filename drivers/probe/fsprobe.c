@@ -141,7 +141,6 @@ static int cmd_button(int argc, char **argv)
 {
 	fs_leds_config cfg;
 	fs_leds_config_init(&cfg, "gpiod");
-	cfg.no_guard_process = true;   /* no outputs to guard */
 	int events = 1, timeout = 5000;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;

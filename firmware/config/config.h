@@ -27,6 +27,16 @@ typedef enum fw_trigger {
 	FW_TRIGGER_BUTTON = 2,
 } fw_trigger;
 
+/* One option from a backend's own section of the board file ([sim]
+ * hang_from = 2): kept by name so that the board carries no backend's
+ * fields; the backend reads it with fw_board_opt_int. */
+typedef struct fw_backend_opt {
+	char section[16];
+	char key[32];
+	int value;
+} fw_backend_opt;
+#define FW_MAX_BACKEND_OPTS 8
+
 /* One step of the illumination sequence: a named LED pattern. */
 typedef struct fw_step {
 	char name[FW_NAME_MAX];
@@ -46,11 +56,8 @@ typedef struct fw_board {
 	char dpc_right[FW_NAME_MAX];
 	int settle_ms;                   /* LED on -> capture */
 	int capture_timeout_ms;
-	/* Simulated accelerator faults (accelerator = sim): invocations from
-	 * number hang_from (1-based, 0 = never) hang until the backend is
-	 * reset; hang_count of them (-1 = all). */
-	int sim_hang_from;
-	int sim_hang_count;
+	int n_opts;                      /* backend sections (see fw_backend_opt) */
+	fw_backend_opt opts[FW_MAX_BACKEND_OPTS];
 } fw_board;
 
 typedef struct fw_config {
@@ -105,6 +112,10 @@ int fw_config_parse(const char *text, const char *name, const char *base_dir,
 int fw_board_load(const char *path, fw_board *board, fs_err *err);
 int fw_board_parse(const char *text, const char *name, const char *base_dir,
 		   fw_board *board, fs_err *err);
+
+/* The integer option section.key of a backend's board section, or def
+ * when the board file does not set it (the key table gives defaults). */
+int fw_board_opt_int(const fw_board *board, const char *section, const char *key, int def);
 
 /* inference_threads resolved: 0 becomes min(online CPUs, 4). */
 int fw_config_cpu_threads(const fw_config *cfg);

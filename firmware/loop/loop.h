@@ -1,12 +1,10 @@
 /*
- * loop — the supervisory loop: self-test, then per field of view
- * illuminate -> capture -> segment -> measure -> save, with capture,
- * inference and writing in three threads joined by bounded queues, and
- * every buffer allocated before the first frame.
- *
- * The calling thread supervises: it blocks SIGINT/SIGTERM (and SIGUSR1,
- * a simulated button press on the sim board), takes them with
+ * loop — the supervisory loop: the self-test (selftest/), then the FOV
+ * pipeline (pipeline/) with its record (record/), while the calling thread
+ * supervises (supervisor.c): it blocks SIGINT/SIGTERM, takes them with
  * sigtimedwait, pings the systemd watchdog and blinks the status LED.
+ * What only a simulated board does (a SIGUSR1 button, its LED record) is
+ * in simboard.c, found by the board's LED backend name.
  */
 #ifndef FW_LOOP_H
 #define FW_LOOP_H
@@ -15,17 +13,8 @@
 
 #include "config/config.h"
 #include "err/fs_err.h"
-
-#define FW_VERSION "0.1.0"
-
-/* Status LED blink codes (N short blinks, pause, repeat). */
-enum fw_blink {
-	FW_BLINK_CONFIG = 1,   /* configuration unreadable or invalid */
-	FW_BLINK_CAMERA = 2,   /* camera does not open or deliver a frame, or was lost */
-	FW_BLINK_LEDS = 3,     /* an illumination line cannot be driven */
-	FW_BLINK_MODEL = 4,    /* model missing, wrong hash or not loadable */
-	FW_BLINK_STORAGE = 5,  /* data storage not writable or too full */
-};
+#include "record/record.h"   /* enum fw_blink */
+#include "util/util.h"       /* FW_VERSION */
 
 typedef struct fw_run_summary {
 	char run_dir[600];

@@ -1,11 +1,14 @@
 /*
  * segment — runs the segmentation model over an image of any size.
  *
- * fw_engine: one loaded model and its context. An engine for an
- * accelerator invokes in its own worker thread so that the caller can
- * abandon an invoke that passes its deadline, reset the backend and retry.
+ * fw_engine (engine.c): one loaded model, pinned by its SHA-256, and its
+ * context. An engine for an accelerator invokes in its own worker thread
+ * so that the caller can abandon an invoke that passes its deadline, reset
+ * the backend and retry; what the accelerator does is its
+ * fw_engine_backend (firmware/accel/ fills one per accelerator). A CPU
+ * engine runs tiles on cpu_threads contexts at once (pool.c).
  *
- * fw_segment: cuts the image into model-sized tiles that overlap, runs
+ * fw_segment (tiling.c): cuts the image into model-sized tiles that overlap, runs
  * each and keeps only the centre of every tile (half the overlap is
  * discarded on each inner edge), so the stitched mask has no seams. Tile
  * origins stay on multiples of the model's likely stride (up to 32 px) so
@@ -25,21 +28,27 @@
 
 typedef struct fw_engine fw_engine;
 
+/* An accelerator as the engine drives it. Every member may be zero. */
+typedef struct fw_engine_backend {
+	const fsnn_backend *const *backends; /* custom ops it claims at load */
+	int num_backends;
+	/* Runs one invoke of ctx (in the engine's worker thread); NULL =
+	 * fsnn_invoke. Errors name the backend. */
+	int (*invoke)(void *user, fsnn_context *ctx, fs_err *err);
+	/* Unblocks a hung invoke: called by fw_engine_reset, and by
+	 * fw_engine_close while an invoke is still out. */
+	void (*reset)(void *user);
+	void *user;
+} fw_engine_backend;
+
 typedef struct fw_engine_opts {
 	const char *name;                    /* "cpu", "edgetpu", "sim": for messages */
 	const char *path;                    /* .tflite */
 	const char *expect_sha256;           /* "" or NULL = not checked */
-	const fsnn_backend *const *backends; /* delegates (may be NULL) */
-	int num_backends;
+	const fw_engine_backend *backend;    /* NULL = the CPU kernels; copied */
 	int threaded;                        /* invoke in a worker with a deadline */
 	int cpu_threads;                     /* !threaded: tiles run on this many
 	                                        contexts in parallel (<= 1: one) */
-	/* Called by fw_engine_reset to unblock a hung backend (may be NULL). */
-	void (*reset_hook)(void *user);
-	void *reset_user;
-	/* Simulated accelerator: invocations hang_from.. (1-based, 0 = never)
-	 * hang until reset, hang_count of them (-1 = all). */
-	int sim_hang_from, sim_hang_count;
 } fw_engine_opts;
 
 /* Hashes, loads and prepares the model. A hash mismatch is -EBADMSG with a
@@ -93,8 +102,5 @@ int fw_segment(fw_engine *e, const fs_image *grey8, const fw_seg_opts *opts, uin
  * (kept) ranges are [core0[i], core1[i]) and whose input starts at
  * origin[i]. Returns n, at most max. */
 int fw_tile_axis(int size, int tile, int overlap, int *origin, int *core0, int *core1, int max);
-
-/* SHA-256 of a file as 64 lowercase hex digits. */
-int fw_sha256_file(const char *path, char hex[65], fs_err *err);
 
 #endif

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/util.h"
+
 void fw_sha256_hex(const void *data, size_t size, char hex[65])
 {
 	struct sha256_ctx sc;
@@ -20,6 +22,28 @@ void fw_sha256_hex(const void *data, size_t size, char hex[65])
 	sha256_digest(&sc, sizeof d, d);
 	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+int fw_sha256_file(const char *path, char hex[65], fs_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return fs_err_set(err, -errno, "%s: cannot open to hash: %s", path, strerror(errno));
+	struct sha256_ctx sc;
+	sha256_init(&sc);
+	uint8_t buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sha256_update(&sc, n, buf);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad)
+		return fs_err_set(err, -EIO, "%s: read error while hashing", path);
+	uint8_t d[SHA256_DIGEST_SIZE];
+	sha256_digest(&sc, sizeof d, d);
+	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	return 0;
 }
 
 void fw_json_str(FILE *out, const char *s)
@@ -35,17 +59,6 @@ void fw_json_str(FILE *out, const char *s)
 			fputc(c, out);
 	}
 	fputc('"', out);
-}
-
-static void parent_of(const char *path, char *out, size_t size)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(out, size, ".");
-	else if (slash == path)
-		snprintf(out, size, "/");
-	else
-		snprintf(out, size, "%.*s", (int)(slash - path), path);
 }
 
 int fw_fsync_dir(const char *path, fs_err *err)
@@ -87,7 +100,7 @@ static int publish(const char *tmp, const char *path, fs_err *err)
 		return rc;
 	}
 	char dir[1024];
-	parent_of(path, dir, sizeof dir);
+	fw_parent_dir(path, dir, sizeof dir);
 	return fw_fsync_dir(dir, err);
 }
 
@@ -139,7 +152,7 @@ int fw_write_file(const char *path, const void *data, size_t size, fs_err *err)
 		return fs_err_set(err, -e, "%s: rename failed: %s", path, strerror(e));
 	}
 	char dir[1024];
-	parent_of(path, dir, sizeof dir);
+	fw_parent_dir(path, dir, sizeof dir);
 	return fw_fsync_dir(dir, err);
 }
 
@@ -181,7 +194,7 @@ int fw_mkdir_durable(const char *path, int exist_ok, fs_err *err)
 		return fs_err_set(err, -errno, "%s: cannot create folder: %s", path, strerror(errno));
 	}
 	char dir[1024];
-	parent_of(path, dir, sizeof dir);
+	fw_parent_dir(path, dir, sizeof dir);
 	return fw_fsync_dir(dir, err);
 }
 
@@ -194,7 +207,7 @@ int fw_free_bytes(const char *path, uint64_t *out, fs_err *err)
 	return 0;
 }
 
-static int mkdir_p(const char *path, fs_err *err)
+int fw_mkdir_p(const char *path, fs_err *err)
 {
 	char tmp[1024];
 	if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
@@ -214,7 +227,7 @@ static int mkdir_p(const char *path, fs_err *err)
 
 int fw_run_dir_create(const char *results, char *path, size_t size, int *number, fs_err *err)
 {
-	int rc = mkdir_p(results, err);
+	int rc = fw_mkdir_p(results, err);
 	if (rc)
 		return rc;
 	DIR *d = opendir(results);

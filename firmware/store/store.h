@@ -28,6 +28,9 @@ int fw_write_png(const char *path, const fs_image *img, int compression, fs_err 
 int fw_write_text(const char *path, int (*fill)(FILE *out, void *user), void *user, fs_err *err);
 /* mkdir + fsync of the parent. EEXIST is an error unless exist_ok. */
 int fw_mkdir_durable(const char *path, int exist_ok, fs_err *err);
+/* mkdir -p: every missing folder on the way is created; any failure
+ * (other than "exists") is an error naming the folder. */
+int fw_mkdir_p(const char *path, fs_err *err);
 /* fsync a folder. */
 int fw_fsync_dir(const char *path, fs_err *err);
 
@@ -57,8 +60,10 @@ void fw_audit_close(fw_audit *a);
  * naming the first bad line. */
 int fw_audit_verify(const char *path, fs_err *err);
 
-/* SHA-256 of bytes, 64 hex digits. */
+/* SHA-256 (the one implementation in the firmware: model pins, FOV
+ * COMPLETE hashes, the audit chain), as 64 lowercase hex digits. */
 void fw_sha256_hex(const void *data, size_t size, char hex[65]);
+int fw_sha256_file(const char *path, char hex[65], fs_err *err);
 
 /* JSON string with escapes. */
 void fw_json_str(FILE *out, const char *s);

@@ -6,6 +6,8 @@
 
 #include "check.h"
 #include "leds/leds.h"
+#include "leds/leds_gpiod.h"
+#include "leds/leds_sim.h"
 
 static void sleep_ms(int ms)
 {
@@ -136,13 +138,16 @@ int main(void)
 	check_begin(&s, "leds_unknown_line_lists_names");
 	fs_leds_config_init(&cfg, "sim");
 	fs_leds_config_pattern(&cfg, "brightfield", "led-white", &e);
-	cfg.n_sim_chips = 2;
-	snprintf(cfg.sim_chips[0].name, FS_LEDS_NAME_MAX, "gpiochip0");
-	cfg.sim_chips[0].n_lines = 3;
-	snprintf(cfg.sim_chips[0].line_names[0], FS_LEDS_NAME_MAX, "led-red");
-	snprintf(cfg.sim_chips[1].name, FS_LEDS_NAME_MAX, "gpiochip1");
-	cfg.sim_chips[1].n_lines = 1;
-	snprintf(cfg.sim_chips[1].line_names[0], FS_LEDS_NAME_MAX, "led-blue");
+	fs_leds_sim_opts chips;
+	memset(&chips, 0, sizeof chips);
+	cfg.backend_opts = &chips;
+	chips.n_chips = 2;
+	snprintf(chips.chips[0].name, FS_LEDS_NAME_MAX, "gpiochip0");
+	chips.chips[0].n_lines = 3;
+	snprintf(chips.chips[0].line_names[0], FS_LEDS_NAME_MAX, "led-red");
+	snprintf(chips.chips[1].name, FS_LEDS_NAME_MAX, "gpiochip1");
+	chips.chips[1].n_lines = 1;
+	snprintf(chips.chips[1].line_names[0], FS_LEDS_NAME_MAX, "led-blue");
 	rc = fs_leds_new(&cfg, &l, &e);
 	CHECK(&s, rc == -ENOENT && !l, "rc %d", rc);
 	CHECK(&s, strstr(e.msg, "led-white") && strstr(e.msg, "gpiochip0 [led-red +2 unnamed]") &&
@@ -151,9 +156,11 @@ int main(void)
 
 	check_begin(&s, "leds_chip_offset");
 	fs_leds_config_init(&cfg, "sim");
-	cfg.n_sim_chips = 1;
-	snprintf(cfg.sim_chips[0].name, FS_LEDS_NAME_MAX, "gpiochip0");
-	cfg.sim_chips[0].n_lines = 4;
+	memset(&chips, 0, sizeof chips);
+	cfg.backend_opts = &chips;
+	chips.n_chips = 1;
+	snprintf(chips.chips[0].name, FS_LEDS_NAME_MAX, "gpiochip0");
+	chips.chips[0].n_lines = 4;
 	fs_leds_config_pattern(&cfg, "brightfield", "gpiochip0:3", &e);
 	rc = fs_leds_new(&cfg, &l, &e);
 	CHECK(&s, rc == 0, "by offset: %s", e.msg);
@@ -188,7 +195,8 @@ int main(void)
 	check_begin(&s, "leds_gpiod_no_chip");
 	fs_leds_config_init(&cfg, "gpiod");
 	fs_leds_config_pattern(&cfg, "brightfield", "led-nowhere", &e);
-	cfg.no_guard_process = true;
+	fs_leds_gpiod_opts gopts = {.no_guard_process = true};
+	cfg.backend_opts = &gopts;
 	rc = fs_leds_new(&cfg, &l, &e);
 	CHECK(&s, rc < 0 && !l && strstr(e.msg, "led-nowhere"), "rc %d: %s", rc, e.msg);
 	fs_leds_free(l);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "accel/accel.h"
 #include "config/config.h"
 
 static int parse(const char *text, fw_config *cfg, fs_err *e)
@@ -94,6 +95,33 @@ int main(void)
 	check_begin(&cs, "config_load_missing_file");
 	rc = fw_config_load("/nonexistent/fieldscope.conf", &cfg, &e);
 	CHECK(&cs, rc < 0 && strstr(e.msg, "/nonexistent/fieldscope.conf"), "got '%s'", e.msg);
+	check_end(&cs);
+
+	/* Backend sections are kept by name, and the accelerator table picks
+	 * the provider by [board] accelerator. */
+	check_begin(&cs, "board_backend_section_and_accelerator_table");
+	{
+		fw_board b;
+		char note[400];
+		fw_accel *acc = NULL;
+		int rc = fw_board_parse("[board]\naccelerator = sim\n[sim]\nhang_from = 3\n"
+					"[illumination]\nsequence = bf\n", "b.conf", "/", &b, &e);
+		CHECK(&cs, rc == 0, "%s", e.msg);
+		CHECK(&cs, fw_board_opt_int(&b, "sim", "hang_from", 0) == 3 &&
+			   fw_board_opt_int(&b, "sim", "hang_count", 0) == -1 &&
+			   fw_board_opt_int(&b, "sim", "nothing", 7) == 7, "options from [sim] and defaults");
+		rc = fw_accel_open(&b, &acc, note, sizeof note, &e);
+		CHECK(&cs, rc == 0 && acc && !strcmp(fw_accel_name(acc), "sim") && strstr(note, "simulated"),
+		      "sim provider: %d %s", rc, note);
+		fw_accel_close(acc);
+		acc = NULL;
+		snprintf(b.accelerator, sizeof b.accelerator, "edgetpu");
+		rc = fw_accel_open(&b, &acc, note, sizeof note, &e);
+		CHECK(&cs, rc == 0 && !acc && strstr(note, "edgetpu") && strstr(note, "CPU"), "absent: %d %s", rc, note);
+		snprintf(b.accelerator, sizeof b.accelerator, "none");
+		rc = fw_accel_open(&b, &acc, note, sizeof note, &e);
+		CHECK(&cs, rc == 0 && !acc && strstr(note, "no accelerator"), "none: %d %s", rc, note);
+	}
 	check_end(&cs);
 
 	check_begin(&cs, "config_doc_lists_every_key");

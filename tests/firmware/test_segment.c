@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "accel/accel_sim.h"
 #include "segment/segment.h"
 
 static char *model_path(const char *name)
@@ -16,10 +17,17 @@ static char *model_path(const char *name)
 	return p;
 }
 
-static fw_engine *open_model(const char *name, int threaded, int hang_from, int hang_count, fs_err *e)
+/* threaded: on the simulated accelerator backend (*sim, freed by the
+ * caller after the engine), whose invokes hang_from.. hang until reset. */
+static fw_engine *open_model(const char *name, int threaded, int hang_from, int hang_count, fw_accel_sim **sim,
+			     fs_err *e)
 {
-	fw_engine_opts o = {.name = threaded ? "sim" : "cpu", .path = model_path(name), .threaded = threaded,
-			    .sim_hang_from = hang_from, .sim_hang_count = hang_count};
+	fw_engine_opts o = {.name = threaded ? "sim" : "cpu", .path = model_path(name), .threaded = threaded};
+	if (threaded) {
+		if (fw_accel_sim_new(hang_from, hang_count, sim, e))
+			return NULL;
+		o.backend = fw_accel_sim_backend(*sim);
+	}
 	fw_engine *eng = NULL;
 	if (fw_engine_open(&o, &eng, e))
 		return NULL;
@@ -97,8 +105,8 @@ static void test_stitch(check_state *cs)
 	uint8_t *whole = malloc((size_t)W * H), *tiled = malloc((size_t)W * H);
 
 	check_begin(cs, "stitch_pixelwise_model_equals_whole_image");
-	fw_engine *big = open_model("thresh_97x150.tflite", 0, 0, 0, &e);
-	fw_engine *small = big ? open_model("thresh_32x32.tflite", 0, 0, 0, &e) : NULL;
+	fw_engine *big = open_model("thresh_97x150.tflite", 0, 0, 0, NULL, &e);
+	fw_engine *small = big ? open_model("thresh_32x32.tflite", 0, 0, 0, NULL, &e) : NULL;
 	CHECK(cs, big && small, "cannot open models: %s", e.msg);
 	if (big && small) {
 		fw_seg_opts o = {0, 0.5, FW_OUTPUT_AUTO, 0, NULL};
@@ -125,8 +133,8 @@ static void test_stitch(check_state *cs)
 	check_end(cs);
 
 	check_begin(cs, "stitch_conv_model_needs_and_uses_overlap");
-	big = open_model("blur_97x150.tflite", 0, 0, 0, &e);
-	small = big ? open_model("blur_32x48.tflite", 0, 0, 0, &e) : NULL;
+	big = open_model("blur_97x150.tflite", 0, 0, 0, NULL, &e);
+	small = big ? open_model("blur_32x48.tflite", 0, 0, 0, NULL, &e) : NULL;
 	CHECK(cs, big && small, "cannot open models: %s", e.msg);
 	if (big && small) {
 		fw_seg_opts o = {0, 0.5, FW_OUTPUT_AUTO, 0, NULL};
@@ -151,7 +159,7 @@ static void test_stitch(check_state *cs)
 		fw_engine_opts po = {.name = "cpu", .path = model_path("blur_32x48.tflite"), .cpu_threads = 3};
 		fw_engine *par = NULL;
 		CHECK(cs, fw_engine_open(&po, &par, &e) == 0, "3 contexts: %s", e.msg);
-		big = open_model("blur_97x150.tflite", 0, 0, 0, &e);
+		big = open_model("blur_97x150.tflite", 0, 0, 0, NULL, &e);
 		if (par && big) {
 			fw_seg_opts o = {4, 0.5, FW_OUTPUT_AUTO, 0, NULL};
 			fw_seg_stats st;
@@ -192,7 +200,7 @@ static void test_stitch(check_state *cs)
 	check_begin(cs, "stitch_image_smaller_than_tile");
 	fs_image tiny;
 	make_image(&tiny, 20, 11);
-	small = open_model("thresh_32x32.tflite", 0, 0, 0, &e);
+	small = open_model("thresh_32x32.tflite", 0, 0, 0, NULL, &e);
 	if (small) {
 		fw_seg_opts o = {8, 0.5, FW_OUTPUT_AUTO, 0, NULL};
 		uint8_t m[220];
@@ -227,7 +235,8 @@ static void test_engine(check_state *cs)
 	check_end(cs);
 
 	check_begin(cs, "engine_hang_deadline_reset_retry");
-	eng = open_model("thresh_32x32.tflite", 1, 2, 1, &e);   /* 2nd invoke hangs once */
+	fw_accel_sim *sim = NULL;
+	eng = open_model("thresh_32x32.tflite", 1, 2, 1, &sim, &e);   /* 2nd invoke hangs once */
 	CHECK(cs, eng != NULL, "%s", e.msg);
 	if (eng) {
 		CHECK(cs, fw_engine_invoke(eng, 2000, &e) == 0, "first: %s", e.msg);
@@ -240,13 +249,16 @@ static void test_engine(check_state *cs)
 		CHECK(cs, fw_engine_invocations(eng) == 3, "invocations %ld", fw_engine_invocations(eng));
 	}
 	fw_engine_close(eng);
+	fw_accel_sim_free(sim);
 	/* Closing an engine stuck in a hang must not block. */
-	eng = open_model("thresh_32x32.tflite", 1, 1, -1, &e);
+	sim = NULL;
+	eng = open_model("thresh_32x32.tflite", 1, 1, -1, &sim, &e);
 	if (eng) {
 		rc = fw_engine_invoke(eng, 50, &e);
 		CHECK(cs, rc == -ETIMEDOUT, "want timeout, got %d", rc);
 	}
 	fw_engine_close(eng);
+	fw_accel_sim_free(sim);
 	check_end(cs);
 }
 

@@ -102,6 +102,23 @@ int main(void)
 	CHECK(&cs, rc < 0 && strstr(e.msg, "/nonexistent/x"), "'%s'", e.msg);
 	check_end(&cs);
 
+	check_begin(&cs, "mkdir_p_reports_intermediate_folders");
+	{
+		char deep[600], blocker[600];
+		check_sfmt(deep, sizeof deep, "%s/p1/p2/p3", dir);
+		CHECK(&cs, fw_mkdir_p(deep, &e) == 0, "nested: %s", e.msg);
+		CHECK(&cs, fw_mkdir_p(deep, &e) == 0, "existing: %s", e.msg);
+		/* A file where a folder should be: the error names that folder. */
+		check_sfmt(blocker, sizeof blocker, "%s/blocker", dir);
+		FILE *bf = fopen(blocker, "w");
+		if (bf)
+			fclose(bf);
+		check_sfmt(deep, sizeof deep, "%s/blocker/a/b", dir);
+		rc = fw_mkdir_p(deep, &e);
+		CHECK(&cs, rc < 0 && strstr(e.msg, "/blocker"), "want an error naming blocker: %d '%s'", rc, e.msg);
+	}
+	check_end(&cs);
+
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

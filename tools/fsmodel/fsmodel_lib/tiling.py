@@ -1,5 +1,5 @@
 """Whole-image inference by tiles, exactly as the firmware tiles
-(firmware/segment/segment.c, fw_tile_axis), so that eval measures what the
+(firmware/segment/tiling.c, fw_tile_axis), so that eval measures what the
 device will produce.
 
 Along each axis the image is cut into "cores" of `tile - 2*m` pixels; each

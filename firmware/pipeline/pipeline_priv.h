@@ -1,0 +1,74 @@
+/*
+ * Private to firmware/pipeline: what the stage threads share.
+ *   queue.c    bounded queues of slot indexes between the threads
+ *   fov.c      one FOV's analysis and result files (fw_fov)
+ *   capture.c  trigger, LEDs, camera (with reopen), DPC
+ *   infer.c    segmentation with accelerator fault handling, analysis
+ *   write.c    the FOV folder and its COMPLETE marker
+ *   pipeline.c buffers, threads, stop
+ */
+#ifndef FW_PIPELINE_PRIV_H
+#define FW_PIPELINE_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "pipeline.h"
+
+/* Three slots: one being captured, one in inference, one being written. */
+#define NSLOTS 3
+#define MAX_CELLS 65535
+
+typedef struct queue {
+	int items[NSLOTS];
+	int head, count, closed;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+} queue;
+
+void q_init(queue *q);
+void q_destroy(queue *q);
+void q_push(queue *q, int v);   /* never blocks: NSLOTS slots in all */
+int q_pop(queue *q);            /* waits; -1 once closed and empty */
+void q_close(queue *q);
+
+typedef struct slot {
+	int fov;
+	int abandoned;
+	fs_image frames[FW_MAX_STEPS];
+	fs_frame_meta meta[FW_MAX_STEPS];
+	fw_fov f;
+	char backend[32];
+	char why[512];
+	double t_capture, t_write;
+} slot;
+
+struct fw_pipeline {
+	const fw_config *cfg;
+	FILE *log;
+	fw_rig *rig;             /* capture: leds, cam; infer: engines, note */
+	fw_record *rec;
+	fw_proc *proc;           /* infer only */
+	fs_image label16, overlay;   /* writer only */
+	slot slots[NSLOTS];
+	queue freeq, inferq, writeq;
+	pthread_t threads[3];
+	int started;
+
+	atomic_int stop;         /* no new FOVs */
+	atomic_int abandon;      /* drop FOVs not finished (also cancels tiles) */
+	atomic_int threads_done;
+
+	/* Inference thread only. */
+	int fell_back, consecutive_failures;
+	char fallback_why[320];
+};
+
+/* A fatal problem: recorded (first one wins) and the pipeline stops. */
+void pipe_fail(fw_pipeline *p, int blink, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+void *capture_main(void *arg);
+void *infer_main(void *arg);
+void *write_main(void *arg);
+
+#endif

@@ -1,0 +1,331 @@
+#include "record.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "util/util.h"
+
+#define MAX_RECORDS 4096
+
+struct fw_record {
+	const fw_config *cfg;
+	FILE *log;
+	fw_record_rig rig;
+	fw_checks checks;
+	char run_dir[600];
+	int run_no;
+	fw_audit audit;
+	int audit_ok;
+	char started[32], ended[32];
+
+	pthread_mutex_t mu;      /* everything below */
+	char status[600];
+	int failed, blink;
+	int fell_back;
+	char fallback_why[320];
+	fw_fov_record *records;
+	int nrec, fovs_done, cells_total;
+	double infer_ms_total, t_first, t_last;
+};
+
+void fw_checks_add(fw_checks *cs, FILE *log, const char *name, int ok, const char *fmt, ...)
+{
+	if (cs->n == (int)(sizeof cs->items / sizeof cs->items[0]))
+		return;
+	fw_check *c = &cs->items[cs->n++];
+	snprintf(c->name, sizeof c->name, "%s", name);
+	c->ok = ok;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+	va_end(ap);
+	fw_log(log, "self-test %-11s %s: %s", name, ok ? "ok  " : "FAIL", c->detail);
+}
+
+int fw_record_new(const fw_config *cfg, FILE *log, fw_record **out, fs_err *err)
+{
+	*out = NULL;
+	fw_record *rec = calloc(1, sizeof *rec);
+	if (rec)
+		rec->records = calloc(MAX_RECORDS, sizeof *rec->records);
+	if (!rec || !rec->records) {
+		free(rec);
+		return fs_err_set(err, -ENOMEM, "out of memory for the run record");
+	}
+	rec->cfg = cfg;
+	rec->log = log;
+	pthread_mutex_init(&rec->mu, NULL);
+	fw_iso_now(rec->started, sizeof rec->started);
+	*out = rec;
+	return 0;
+}
+
+void fw_record_free(fw_record *rec)
+{
+	if (!rec)
+		return;
+	fw_audit_close(&rec->audit);
+	pthread_mutex_destroy(&rec->mu);
+	free(rec->records);
+	free(rec);
+}
+
+int fw_record_has_dir(const fw_record *rec) { return rec->audit_ok; }
+const char *fw_record_dir(const fw_record *rec) { return rec->run_dir; }
+int fw_record_run_no(const fw_record *rec) { return rec->run_no; }
+
+void fw_record_fail(fw_record *rec, int blink, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&rec->mu);
+	if (!rec->failed) {
+		rec->failed = 1;
+		rec->blink = blink;
+		snprintf(rec->status, sizeof rec->status, "%s", msg);
+	}
+	pthread_mutex_unlock(&rec->mu);
+	fw_log(rec->log, "%s", msg);
+}
+
+int fw_record_failed(fw_record *rec, int *blink)
+{
+	pthread_mutex_lock(&rec->mu);
+	int failed = rec->failed;
+	if (blink)
+		*blink = rec->blink;
+	pthread_mutex_unlock(&rec->mu);
+	return failed;
+}
+
+void fw_record_status(fw_record *rec, const char *msg)
+{
+	pthread_mutex_lock(&rec->mu);
+	if (!rec->failed && !rec->status[0])
+		snprintf(rec->status, sizeof rec->status, "%s", msg);
+	pthread_mutex_unlock(&rec->mu);
+}
+
+void fw_record_audit(fw_record *rec, const char *event, const char *fmt, ...)
+{
+	char detail[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	fs_err e;
+	/* Three threads log events; the chain needs one writer at a time. */
+	pthread_mutex_lock(&rec->mu);
+	int rc = rec->audit_ok ? fw_audit_append(&rec->audit, event, detail, &e) : 0;
+	if (rc)
+		rec->audit_ok = 0;
+	pthread_mutex_unlock(&rec->mu);
+	if (rc)
+		fw_log(rec->log, "audit log: %s", e.msg);
+}
+
+void fw_record_fallback(fw_record *rec, const char *why)
+{
+	pthread_mutex_lock(&rec->mu);
+	rec->fell_back = 1;
+	snprintf(rec->fallback_why, sizeof rec->fallback_why, "%s", why);
+	pthread_mutex_unlock(&rec->mu);
+}
+
+void fw_record_first_fov(fw_record *rec, double t_ms)
+{
+	pthread_mutex_lock(&rec->mu);
+	if (!rec->t_first)
+		rec->t_first = t_ms;
+	pthread_mutex_unlock(&rec->mu);
+}
+
+/* ---- run.json -------------------------------------------------------------- */
+
+static void write_engine_json(FILE *o, const fw_engine *e)
+{
+	if (!e) {
+		fputs("null", o);
+		return;
+	}
+	int w, h;
+	fw_engine_tile_size(e, &w, &h);
+	fputs("{\"backend\": ", o);
+	fw_json_str(o, fw_engine_name(e));
+	fputs(", \"path\": ", o);
+	fw_json_str(o, fw_engine_path(e));
+	fprintf(o, ", \"sha256\": \"%s\", \"tile\": [%d, %d]}", fw_engine_sha256(e), w, h);
+}
+
+static void write_fovs_json(FILE *o, const fw_record *rec)
+{
+	double wall = rec->t_last > rec->t_first ? (rec->t_last - rec->t_first) / 1e3 : 0;
+	fprintf(o, ",\n  \"totals\": {\"fovs\": %d, \"cells\": %d, \"wall_s\": %.3f, \"inference_s\": %.3f, "
+		   "\"fovs_per_min\": %.3f, \"inference_share\": %.4f},\n",
+		rec->fovs_done, rec->cells_total, wall, rec->infer_ms_total / 1e3,
+		wall > 0 ? rec->fovs_done * 60.0 / wall : 0.0, wall > 0 ? rec->infer_ms_total / 1e3 / wall : 0.0);
+	fputs("  \"fovs\": [", o);
+	for (int i = 0; i < rec->nrec; i++) {
+		const fw_fov_record *f = &rec->records[i];
+		fprintf(o, "%s\n    {\"fov\": %d, \"dir\": \"fov-%05d\", \"cells\": %d, \"confluence\": %.5f, "
+			   "\"focus\": %.3f, \"blurred\": %s, \"tiles\": %d, \"backend\": ",
+			i ? "," : "", f->fov, f->fov, f->cells, f->confluence, f->focus, f->blurred ? "true" : "false",
+			f->tiles);
+		fw_json_str(o, f->backend);
+		fputs(", \"why\": ", o);
+		fw_json_str(o, f->why);
+		fprintf(o, ", \"timings_ms\": {\"capture\": %.1f, \"inference\": %.1f, \"segment\": %.1f, "
+			   "\"analysis\": %.1f, \"write\": %.1f}}",
+			f->t_capture, f->t_infer, f->t_segment, f->t_analysis, f->t_write);
+	}
+	fputs("],\n", o);
+}
+
+/* Caller holds mu (the writer and the main thread both rewrite it). */
+static int fill_run_json(FILE *o, void *user)
+{
+	const fw_record *rec = user;
+	const fw_config *cfg = rec->cfg;
+	const fw_record_rig *rig = &rec->rig;
+	fprintf(o, "{\n  \"firmware\": \"fieldscope\",\n  \"firmware_version\": \"%s\",\n", FW_VERSION);
+	fprintf(o, "  \"run\": %d,\n  \"status\": ", rec->run_no);
+	fw_json_str(o, rec->status[0] ? rec->status : "running");
+	fprintf(o, ",\n  \"ok\": %s,\n  \"started\": \"%s\",\n  \"ended\": ", rec->failed ? "false" : "true",
+		rec->started);
+	if (rec->ended[0])
+		fprintf(o, "\"%s\"", rec->ended);
+	else
+		fputs("null", o);
+	fputs(",\n  \"board\": ", o);
+	fw_json_str(o, cfg->board.name[0] ? cfg->board.name : cfg->board_ref);
+	fprintf(o, ",\n  \"pixel_size_um\": %.6g,\n  \"image\": {\"width\": %d, \"height\": %d, \"depth\": %d},\n",
+		cfg->board.pixel_size_um, rig->width, rig->height, rig->depth);
+	fputs("  \"models\": {\"cpu\": ", o);
+	write_engine_json(o, rig->cpu);
+	fputs(", \"accelerator\": ", o);
+	write_engine_json(o, rig->accel);
+	fputs("},\n  \"accelerator\": {\"configured\": ", o);
+	fw_json_str(o, cfg->board.accelerator);
+	fprintf(o, ", \"present\": %s, \"note\": ", rig->accel ? "true" : "false");
+	fw_json_str(o, rig->accel_note ? rig->accel_note : "");
+	fprintf(o, ", \"fell_back_to_cpu\": %s, \"fallback_reason\": ", rec->fell_back ? "true" : "false");
+	fw_json_str(o, rec->fallback_why);
+	fputs("},\n  \"selftest\": [", o);
+	for (int i = 0; i < rec->checks.n; i++) {
+		const fw_check *c = &rec->checks.items[i];
+		fprintf(o, "%s\n    {\"check\": \"%s\", \"ok\": %s, \"detail\": ", i ? "," : "", c->name,
+			c->ok ? "true" : "false");
+		fw_json_str(o, c->detail);
+		fputs("}", o);
+	}
+	fprintf(o, "],\n  \"led_overtime_cuts\": %u", rig->leds ? fs_leds_overtime_count(rig->leds) : 0u);
+	write_fovs_json(o, rec);
+	fputs("  \"config\": ", o);
+	fw_config_write_json(cfg, o);
+	if (rig->exit_json && rec->ended[0])
+		rig->exit_json(o, rig->exit_user);
+	fputs("\n}\n", o);
+	return ferror(o) ? -EIO : 0;
+}
+
+/* Caller holds mu. */
+static int write_run_json(fw_record *rec, fs_err *err)
+{
+	char path[700];
+	snprintf(path, sizeof path, "%s/run.json", rec->run_dir);
+	return fw_write_text(path, fill_run_json, rec, err);
+}
+
+int fw_record_start(fw_record *rec, const fw_record_rig *rig, const fw_checks *checks, fs_err *err)
+{
+	rec->rig = *rig;
+	rec->checks = *checks;
+	int rc = fw_run_dir_create(rec->cfg->results_dir, rec->run_dir, sizeof rec->run_dir, &rec->run_no, err);
+	if (rc)
+		return rc;
+	rc = fw_audit_open(&rec->audit, rec->run_dir, err);
+	if (rc)
+		return rc;
+	rec->audit_ok = 1;
+	fw_record_audit(rec, "run_start", "firmware=%s version=%s board=%s run=%d model_sha256=%s", "fieldscope",
+			FW_VERSION, rec->cfg->board.name, rec->run_no, rig->cpu ? fw_engine_sha256(rig->cpu) : "");
+	for (int i = 0; i < checks->n; i++)
+		fw_record_audit(rec, "selftest", "%s=%s %s", checks->items[i].name, checks->items[i].ok ? "ok" : "FAIL",
+				checks->items[i].detail);
+	pthread_mutex_lock(&rec->mu);
+	rc = write_run_json(rec, err);
+	pthread_mutex_unlock(&rec->mu);
+	return rc;
+}
+
+int fw_record_fov(fw_record *rec, const fw_fov_record *f, fs_err *err)
+{
+	pthread_mutex_lock(&rec->mu);
+	rec->t_last = fw_now_ms();
+	rec->fovs_done++;
+	rec->cells_total += f->cells;
+	rec->infer_ms_total += f->t_infer;
+	if (rec->nrec < MAX_RECORDS)
+		rec->records[rec->nrec++] = *f;
+	int rc = write_run_json(rec, err);
+	pthread_mutex_unlock(&rec->mu);
+	return rc;
+}
+
+void fw_record_abort(fw_record *rec, const char *msg)
+{
+	pthread_mutex_lock(&rec->mu);
+	snprintf(rec->status, sizeof rec->status, "failed: %s", msg);
+	rec->failed = 1;
+	fw_iso_now(rec->ended, sizeof rec->ended);
+	write_run_json(rec, NULL);
+	pthread_mutex_unlock(&rec->mu);
+}
+
+void fw_record_finish(fw_record *rec)
+{
+	fw_iso_now(rec->ended, sizeof rec->ended);
+	fw_record_status(rec, "completed");
+	pthread_mutex_lock(&rec->mu);
+	char status[600];
+	snprintf(status, sizeof status, "%s", rec->status);
+	int fovs = rec->fovs_done, cells = rec->cells_total, failed = rec->failed;
+	pthread_mutex_unlock(&rec->mu);
+	fw_record_audit(rec, "run_end", "status=%s fovs=%d cells=%d", status, fovs, cells);
+	fs_err werr;
+	pthread_mutex_lock(&rec->mu);
+	int wrc = write_run_json(rec, &werr);
+	pthread_mutex_unlock(&rec->mu);
+	if (!wrc && !failed) {
+		char path[700];
+		snprintf(path, sizeof path, "%s/COMPLETE", rec->run_dir);
+		char body[600];
+		int n = snprintf(body, sizeof body, "{\"run\": %d, \"fovs\": %d, \"status\": \"completed\"}\n",
+				 rec->run_no, fovs);
+		wrc = fw_write_file(path, body, (size_t)n, &werr);
+	}
+	if (wrc)
+		fw_log(rec->log, "could not finish the run record: %s", werr.msg);
+}
+
+void fw_record_get_totals(fw_record *rec, fw_record_totals *t)
+{
+	memset(t, 0, sizeof *t);
+	pthread_mutex_lock(&rec->mu);
+	snprintf(t->run_dir, sizeof t->run_dir, "%s", rec->run_dir);
+	snprintf(t->status, sizeof t->status, "%s", rec->status);
+	t->fovs = rec->fovs_done;
+	t->cells = rec->cells_total;
+	t->wall_s = rec->t_last > rec->t_first ? (rec->t_last - rec->t_first) / 1e3 : 0;
+	t->infer_s = rec->infer_ms_total / 1e3;
+	t->fovs_per_min = t->wall_s > 0 ? rec->fovs_done * 60.0 / t->wall_s : 0;
+	t->fell_back = rec->fell_back;
+	pthread_mutex_unlock(&rec->mu);
+}

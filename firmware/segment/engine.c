@@ -1,0 +1,268 @@
+/* The engine: one model, hashed against its pin, loaded and prepared once,
+ * invoked either inline (CPU) or in a supervised worker thread with a
+ * deadline (accelerators), and reset when an invoke hangs. What an
+ * accelerator does differently lives in its fw_engine_backend
+ * (firmware/accel/), not here. */
+#include "segment_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store.h"
+
+/* fsnn_invoke with the engine's message conventions. */
+static int plain_invoke(const fw_engine *e, fsnn_context *ctx, fs_err *err)
+{
+	fsnn_error ferr;
+	fsnn_status st = fsnn_invoke(ctx, &ferr);
+	return st == FSNN_OK ? 0 : fs_err_set(err, st == FSNN_E_TIMEOUT ? -ETIMEDOUT : -EIO, "%s: %s", e->name,
+					       ferr.msg);
+}
+
+static void *worker_main(void *arg)
+{
+	fw_engine *e = arg;
+	pthread_mutex_lock(&e->mu);
+	for (;;) {
+		while (!e->request && !e->quit)
+			pthread_cond_wait(&e->cv, &e->mu);
+		if (e->quit)
+			break;
+		e->request = 0;
+		++e->invocations;
+		fs_err werr;
+		fs_err_clear(&werr);
+		/* Unlocked: the caller must be able to give up on a hung invoke. */
+		pthread_mutex_unlock(&e->mu);
+		int rc = e->backend.invoke ? e->backend.invoke(e->backend.user, e->ctx, &werr)
+					   : plain_invoke(e, e->ctx, &werr);
+		pthread_mutex_lock(&e->mu);
+		e->rc = rc;
+		e->werr = werr;
+		e->busy = 0;
+		pthread_cond_broadcast(&e->cv);
+	}
+	pthread_mutex_unlock(&e->mu);
+	return NULL;
+}
+
+static int tensor_hw(const fsnn_tensor_info *t, int *h, int *w, int *c)
+{
+	if (t->rank == 4 && t->dims[0] == 1) {
+		*h = t->dims[1];
+		*w = t->dims[2];
+		*c = t->dims[3];
+	} else if (t->rank == 3) {
+		*h = t->dims[0];
+		*w = t->dims[1];
+		*c = t->dims[2];
+	} else {
+		return -1;
+	}
+	return *h > 0 && *w > 0 && *c > 0 ? 0 : -1;
+}
+
+static int type_ok(fsnn_dtype t)
+{
+	return t == FSNN_INT8 || t == FSNN_UINT8 || t == FSNN_FLOAT32;
+}
+
+/* Hash, pin check, load, shape check, first context. */
+static int load(fw_engine *e, const fw_engine_opts *o, fs_err *err)
+{
+	int rc = fw_sha256_file(o->path, e->sha256, err);
+	if (rc)
+		return rc;
+	if (o->expect_sha256 && *o->expect_sha256 && strcmp(o->expect_sha256, e->sha256))
+		return fs_err_set(err, -EBADMSG, "%s: SHA-256 is %s, the config expects %s (wrong or damaged model)",
+				  o->path, e->sha256, o->expect_sha256);
+	fsnn_load_options lo = {.backends = e->backend.backends, .num_backends = e->backend.num_backends};
+	fsnn_error ferr;
+	if (fsnn_model_load_file(o->path, &lo, &e->model, &ferr) != FSNN_OK)
+		return fs_err_set(err, -EINVAL, "%s: cannot load model: %s", o->path, ferr.msg);
+	if (fsnn_model_num_inputs(e->model) != 1 || fsnn_model_num_outputs(e->model) != 1)
+		return fs_err_set(err, -EINVAL, "%s: expected a segmentation model with 1 input and 1 output, got %d and %d",
+				  o->path, fsnn_model_num_inputs(e->model), fsnn_model_num_outputs(e->model));
+	fsnn_model_input_info(e->model, 0, &e->in);
+	fsnn_model_output_info(e->model, 0, &e->out);
+	int oh, ow;
+	if (tensor_hw(&e->in, &e->tile_h, &e->tile_w, &e->in_c) || tensor_hw(&e->out, &oh, &ow, &e->out_c) ||
+	    oh != e->tile_h || ow != e->tile_w || (e->in_c != 1 && e->in_c != 3) || e->out_c > 2 ||
+	    !type_ok(e->in.type) || !type_ok(e->out.type))
+		return fs_err_set(err, -EINVAL,
+				  "%s: expected input [1,H,W,1 or 3] and output [1,H,W,1 or 2] of int8, uint8 or "
+				  "float32 (input %s rank %d, output %s rank %d)", o->path, fsnn_dtype_name(e->in.type),
+				  e->in.rank, fsnn_dtype_name(e->out.type), e->out.rank);
+	if (fsnn_context_new(e->model, &e->ctx, &ferr) != FSNN_OK)
+		return fs_err_set(err, -ENOMEM, "%s: cannot create context: %s", o->path, ferr.msg);
+	return 0;
+}
+
+static int start_worker(fw_engine *e, fs_err *err)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&e->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&e->mu, NULL);
+	if (pthread_create(&e->thread, NULL, worker_main, e)) {
+		pthread_cond_destroy(&e->cv);
+		pthread_mutex_destroy(&e->mu);
+		return fs_err_set(err, -EAGAIN, "%s: cannot start the inference worker thread", e->name);
+	}
+	e->started = 1;
+	return 0;
+}
+
+int fw_engine_open(const fw_engine_opts *o, fw_engine **out, fs_err *err)
+{
+	*out = NULL;
+	fw_engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return fs_err_set(err, -ENOMEM, "engine: out of memory");
+	snprintf(e->name, sizeof e->name, "%s", o->name ? o->name : "cpu");
+	snprintf(e->path, sizeof e->path, "%s", o->path);
+	if (o->backend)
+		e->backend = *o->backend;
+	e->threaded = o->threaded;
+	/* Helpers only for plain CPU engines; an accelerator engine keeps its
+	 * single supervised worker. */
+	int rc = load(e, o, err);
+	if (!rc)
+		rc = seg_job_new(e, err);
+	if (!rc)
+		rc = seg_pool_start(e, o->threaded ? 0 : o->cpu_threads - 1, err);
+	if (!rc && e->threaded)
+		rc = start_worker(e, err);
+	if (rc) {
+		fw_engine_close(e);
+		return rc;
+	}
+	*out = e;
+	return 0;
+}
+
+void fw_engine_close(fw_engine *e)
+{
+	if (!e)
+		return;
+	if (e->started) {
+		pthread_mutex_lock(&e->mu);
+		e->quit = 1;
+		pthread_cond_broadcast(&e->cv);
+		/* An invoke stuck in the backend must come back before the join;
+		 * ask again while it has not (the first request may have come
+		 * before the backend started waiting), for at most 2 s. */
+		for (int tries = 0; e->busy && !e->dead && e->backend.reset && tries < 40; tries++) {
+			pthread_mutex_unlock(&e->mu);
+			e->backend.reset(e->backend.user);
+			pthread_mutex_lock(&e->mu);
+			struct timespec dl;
+			clock_gettime(CLOCK_MONOTONIC, &dl);
+			dl.tv_nsec += 50 * 1000000L;
+			dl.tv_sec += dl.tv_nsec / 1000000000L;
+			dl.tv_nsec %= 1000000000L;
+			if (e->busy)
+				pthread_cond_timedwait(&e->cv, &e->mu, &dl);
+		}
+		int stuck = e->dead || (e->busy && e->backend.reset);
+		pthread_mutex_unlock(&e->mu);
+		if (stuck) {
+			/* A backend that never came back: leave its thread and memory
+			 * rather than free what it may still touch. */
+			pthread_detach(e->thread);
+			return;
+		}
+		pthread_join(e->thread, NULL);
+		pthread_cond_destroy(&e->cv);
+		pthread_mutex_destroy(&e->mu);
+	}
+	seg_pool_stop(e);
+	seg_job_free(e);
+	fsnn_context_free(e->ctx);
+	fsnn_model_free(e->model);
+	free(e);
+}
+
+const char *fw_engine_name(const fw_engine *e) { return e->name; }
+const char *fw_engine_sha256(const fw_engine *e) { return e->sha256; }
+const char *fw_engine_path(const fw_engine *e) { return e->path; }
+
+void fw_engine_tile_size(const fw_engine *e, int *w, int *h)
+{
+	*w = e->tile_w;
+	*h = e->tile_h;
+}
+
+long fw_engine_invocations(const fw_engine *e)
+{
+	if (!e->threaded)
+		return e->invocations;
+	pthread_mutex_lock((pthread_mutex_t *)&e->mu);
+	long n = e->invocations;
+	pthread_mutex_unlock((pthread_mutex_t *)&e->mu);
+	return n;
+}
+
+int fw_engine_invoke(fw_engine *e, int deadline_ms, fs_err *err)
+{
+	if (!e->threaded) {
+		e->invocations++;
+		fsnn_error ferr;
+		fsnn_status st = fsnn_invoke(e->ctx, &ferr);
+		return st == FSNN_OK ? 0 : fs_err_set(err, -EIO, "%s: invoke failed: %s", e->name, ferr.msg);
+	}
+	pthread_mutex_lock(&e->mu);
+	if (e->dead || e->busy) {
+		pthread_mutex_unlock(&e->mu);
+		return fs_err_set(err, -EIO, "%s: backend is %s", e->name,
+				  e->dead ? "unusable after a failed reset" : "still busy with an abandoned invoke");
+	}
+	e->request = 1;
+	e->busy = 1;
+	pthread_cond_broadcast(&e->cv);
+	struct timespec dl;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	long long ns = dl.tv_nsec + (long long)(deadline_ms > 0 ? deadline_ms : 0) * 1000000LL;
+	dl.tv_sec += ns / 1000000000LL;
+	dl.tv_nsec = ns % 1000000000LL;
+	while (e->busy) {
+		if (deadline_ms <= 0) {
+			pthread_cond_wait(&e->cv, &e->mu);
+		} else if (pthread_cond_timedwait(&e->cv, &e->mu, &dl) == ETIMEDOUT && e->busy) {
+			pthread_mutex_unlock(&e->mu);
+			return fs_err_set(err, -ETIMEDOUT, "%s: invoke passed its %d ms deadline", e->name,
+					  deadline_ms);
+		}
+	}
+	int rc = e->rc;
+	if (rc && err)
+		*err = e->werr;
+	pthread_mutex_unlock(&e->mu);
+	return rc;
+}
+
+int fw_engine_reset(fw_engine *e, fs_err *err)
+{
+	if (!e->threaded)
+		return 0;
+	if (e->backend.reset)
+		e->backend.reset(e->backend.user);
+	pthread_mutex_lock(&e->mu);
+	struct timespec dl;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += 2;
+	while (e->busy && pthread_cond_timedwait(&e->cv, &e->mu, &dl) != ETIMEDOUT)
+		;
+	int busy = e->busy;
+	if (busy)
+		e->dead = 1;
+	pthread_mutex_unlock(&e->mu);
+	if (busy)
+		return fs_err_set(err, -EIO, "%s: backend did not return within 2 s of a reset", e->name);
+	return 0;
+}

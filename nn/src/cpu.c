@@ -9,6 +9,10 @@
 
 #include "nn_internal.h"
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 #if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
 #ifndef HWCAP_ASIMD
@@ -32,15 +36,27 @@ unsigned nn_cpu_detect(void)
 {
 	unsigned f = NN_CPU_GENERIC;
 #if defined(__x86_64__) && defined(__GNUC__)
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2"))
+	/* cpuid and xgetbv directly (not __builtin_cpu_supports, which pulls
+	 * libgcc's __cpu_model into an engine that links only libc/libm/
+	 * libpthread): the CPU must have the instructions and the OS must
+	 * save the vector registers they use. */
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) || !(c & bit_AVX))
+		return f;
+	unsigned xcr0_lo, xcr0_hi;
+	__asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+	const bool ymm_saved = (xcr0_lo & 0x6) == 0x6, zmm_saved = (xcr0_lo & 0xE6) == 0xE6;
+	if (!ymm_saved || __get_cpuid_max(0, NULL) < 7)
+		return f;
+	__cpuid_count(7, 0, a, b, c, d);
+	if (b & bit_AVX2)
 		f |= NN_CPU_AVX2;
-	if ((f & NN_CPU_AVX2) && __builtin_cpu_supports("avxvnni"))
-		f |= NN_CPU_AVXVNNI;
-	if ((f & NN_CPU_AVX2) && __builtin_cpu_supports("avx512f") &&
-	    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-	    __builtin_cpu_supports("avx512vnni"))
+	const bool avx512 = (b & bit_AVX512F) && (b & bit_AVX512BW) && (b & bit_AVX512VL);
+	if ((f & NN_CPU_AVX2) && zmm_saved && avx512 && (c & bit_AVX512VNNI))
 		f |= NN_CPU_AVX512VNNI;
+	__cpuid_count(7, 1, a, b, c, d);
+	if ((f & NN_CPU_AVX2) && (a & (1u << 4)))   /* CPUID.(7,1):EAX[4] = AVX-VNNI */
+		f |= NN_CPU_AVXVNNI;
 #elif defined(__aarch64__) && defined(__linux__)
 	unsigned long hw = getauxval(AT_HWCAP);
 	if (hw & HWCAP_ASIMD)

@@ -29,7 +29,14 @@
 		a22 = vdotq_laneq_s32(a22, w2, x2, L); a23 = vdotq_laneq_s32(a23, w3, x2, L); \
 		a30 = vdotq_laneq_s32(a30, w0, x3, L); a31 = vdotq_laneq_s32(a31, w1, x3, L); \
 		a32 = vdotq_laneq_s32(a32, w2, x3, L); a33 = vdotq_laneq_s32(a33, w3, x3, L); \
+		SCHED_BARRIER();                                                  \
 	} while (0)
+
+/* Keeps the compiler from hoisting the next group's weight loads above
+ * these dot products: with all 16 weight vectors of an iteration live at
+ * once, 16 accumulators + 16 weights + inputs exceed the 32 registers and
+ * GCC spills an accumulator to the stack on every iteration. */
+#define SCHED_BARRIER() __asm__ __volatile__("" ::: "memory")
 
 /* Four input bytes as lane 0 of a vector (memcpy: the row has no 32-bit
  * alignment). */

@@ -40,7 +40,13 @@ static inline int32x4_t hsum4(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4_
 	do {                                                                      \
 		a##m##0 = mac16(a##m##0, x, w0, pairs); a##m##1 = mac16(a##m##1, x, w1, pairs); \
 		a##m##2 = mac16(a##m##2, x, w2, pairs); a##m##3 = mac16(a##m##3, x, w3, pairs); \
+		SCHED_BARRIER();                                                  \
 	} while (0)
+
+/* Keeps GCC from starting every multiply of the iteration before the first
+ * SADALP: the int16 products of all sixteen pairs would not fit in the
+ * registers next to the sixteen accumulators, and it spills. */
+#define SCHED_BARRIER() __asm__ __volatile__("" ::: "memory")
 
 /* Channels 4h .. 4h+3 of the block for all four pixels: sixteen
  * accumulators, four inputs and four weight vectors in registers. */

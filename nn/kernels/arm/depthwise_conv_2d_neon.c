@@ -77,20 +77,67 @@ static inline int16x8_t load_x8(const uint8_t *p, bool u8, uint8x8_t zp_u8, int8
 	return vsubl_s8(vld1_s8((const int8_t *)p), zp_s8);
 }
 
-static void dw_rows(void *arg, int task, int thread)
+/* One output pixel, all channels. u8 and full (all nine taps inside the
+ * input) are constants in each inlined copy, so the type test leaves the
+ * tap loop and the interior pixels' taps are fully unrolled. */
+static inline __attribute__((always_inline)) void dw_pixel(const dw_job *j, ptrdiff_t base,
+							   int32_t ky0, int32_t ky1, int32_t kx0,
+							   int32_t kx1, uint8_t *out, bool u8, bool full)
 {
-	(void)thread;
-	const dw_job *j = arg;
 	const nn_dw_data *d = j->d;
 	const dw_neon_data *nd = j->nd;
 	const nn_ku_requant *rq = &d->wt.rq;
-	const bool u8 = d->type == FSNN_UINT8;
 	const int32_t c = j->c, cpad = nd->cpad, c8 = c / 8 * 8;
+	const ptrdiff_t row = (ptrdiff_t)j->iw * c;
+	if (full) {
+		ky0 = kx0 = 0;
+		ky1 = kx1 = 3;
+	}
 	const uint8x8_t zp_u8 = vdup_n_u8((uint8_t)d->wt.in_zp);
 	const int8x8_t zp_s8 = vdup_n_s8((int8_t)d->wt.in_zp);
-	const float32x4_t lo = vdupq_n_f32((float)(rq->qmin - rq->out_zp));
-	const float32x4_t hi = vdupq_n_f32((float)(rq->qmax - rq->out_zp));
-	const int32x4_t ozp = vdupq_n_s32(rq->out_zp);
+	int32_t ch = 0;
+	for (; ch < c8; ch += 8) {
+		int32x4_t a0 = vld1q_s32(nd->bias + ch), a1 = vld1q_s32(nd->bias + ch + 4);
+		for (int32_t ky = ky0; ky < ky1; ky++)
+			for (int32_t kx = kx0; kx < kx1; kx++) {
+				const int16x8_t xv = load_x8(j->x + (base + ky * row + kx * c + ch), u8, zp_u8, zp_s8);
+				const int16x8_t wv = vld1q_s16(nd->w + (size_t)(ky * 3 + kx) * (size_t)cpad + (size_t)ch);
+				a0 = vmlal_s16(a0, vget_low_s16(xv), vget_low_s16(wv));
+				a1 = vmlal_high_s16(a1, xv, wv);
+			}
+		if (!rq->fixed_point) {
+			const float32x4_t lo = vdupq_n_f32((float)(rq->qmin - rq->out_zp));
+			const float32x4_t hi = vdupq_n_f32((float)(rq->qmax - rq->out_zp));
+			const int32x4_t ozp = vdupq_n_s32(rq->out_zp);
+			int32x4_t q0 = nn_arm_requant4(a0, vld1q_f32(nd->scale + ch), lo, hi, ozp);
+			int32x4_t q1 = nn_arm_requant4(a1, vld1q_f32(nd->scale + ch + 4), lo, hi, ozp);
+			vst1_u8(out + ch, nn_arm_narrow8(q0, q1, u8));
+		} else {
+			int32_t acc[8];
+			vst1q_s32(acc, a0);
+			vst1q_s32(acc + 4, a1);
+			for (int i = 0; i < 8; i++)
+				out[ch + i] = (uint8_t)nn_ku_requant_apply(rq, ch + i, acc[i]);
+		}
+	}
+	/* The last c % 8 channels: the reference's arithmetic. */
+	for (; ch < c; ch++) {
+		uint32_t acc = (uint32_t)nd->bias[ch];
+		for (int32_t ky = ky0; ky < ky1; ky++)
+			for (int32_t kx = kx0; kx < kx1; kx++) {
+				const uint8_t raw = j->x[base + ky * row + kx * c + ch];
+				const int32_t xs = u8 ? (int32_t)raw : (int32_t)(int8_t)raw;
+				acc += (uint32_t)((xs - d->wt.in_zp) *
+						  (int32_t)nd->w[(size_t)(ky * 3 + kx) * (size_t)cpad + (size_t)ch]);
+			}
+		out[ch] = (uint8_t)nn_ku_requant_apply(rq, ch, (int32_t)acc);   /* int8 and uint8 share the low byte */
+	}
+}
+
+static inline __attribute__((always_inline)) void dw_rows_t(const dw_job *j, int task, bool u8)
+{
+	const nn_dw_data *d = j->d;
+	const int32_t c = j->c;
 	const int32_t r0 = task * j->rows_per_task;
 	const int32_t r1 = r0 + j->rows_per_task < j->rows ? r0 + j->rows_per_task : j->rows;
 	for (int32_t r = r0; r < r1; r++) {
@@ -100,48 +147,26 @@ static void dw_rows(void *arg, int task, int thread)
 		for (int32_t ox = 0; ox < j->ow; ox++) {
 			const int32_t ix0 = ox * j->stride - d->win.pad_left;
 			const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + 3 > j->iw ? j->iw - ix0 : 3;
-			/* Input of tap (0, 0), possibly outside; only inside taps are read. */
+			/* Index of tap (0, 0)'s input, which may lie outside:
+			 * only the taps inside are read. */
 			const ptrdiff_t base = (((ptrdiff_t)b * j->ih + iy0) * j->iw + ix0) * c;
 			uint8_t *out = j->y + (((size_t)b * j->oh + (size_t)oy) * j->ow + (size_t)ox) * (size_t)c;
-			int32_t ch = 0;
-			for (; ch < c8; ch += 8) {
-				int32x4_t a0 = vld1q_s32(nd->bias + ch), a1 = vld1q_s32(nd->bias + ch + 4);
-				for (int32_t ky = ky0; ky < ky1; ky++)
-					for (int32_t kx = kx0; kx < kx1; kx++) {
-						const int16x8_t xv = load_x8(j->x + (base + ((ptrdiff_t)ky * j->iw + kx) * c + ch),
-									     u8, zp_u8, zp_s8);
-						const int16x8_t wv = vld1q_s16(nd->w + (size_t)(ky * 3 + kx) * (size_t)cpad + (size_t)ch);
-						a0 = vmlal_s16(a0, vget_low_s16(xv), vget_low_s16(wv));
-						a1 = vmlal_high_s16(a1, xv, wv);
-					}
-				if (!rq->fixed_point) {
-					int32x4_t q0 = nn_arm_requant4(a0, vld1q_f32(nd->scale + ch), lo, hi, ozp);
-					int32x4_t q1 = nn_arm_requant4(a1, vld1q_f32(nd->scale + ch + 4), lo, hi, ozp);
-					vst1_u8(out + ch, nn_arm_narrow8(q0, q1, u8));
-				} else {
-					int32_t acc[8];
-					vst1q_s32(acc, a0);
-					vst1q_s32(acc + 4, a1);
-					for (int i = 0; i < 8; i++)
-						out[ch + i] = (uint8_t)nn_ku_requant_apply(rq, ch + i, acc[i]);
-				}
-			}
-			/* The last c % 8 channels: the reference's arithmetic. */
-			for (; ch < c; ch++) {
-				uint32_t acc = (uint32_t)nd->bias[ch];
-				for (int32_t ky = ky0; ky < ky1; ky++)
-					for (int32_t kx = kx0; kx < kx1; kx++) {
-						const uint8_t raw = j->x[base + ((ptrdiff_t)ky * j->iw + kx) * c + ch];
-						const int32_t xs = u8 ? (int32_t)raw : (int32_t)(int8_t)raw;
-						acc += (uint32_t)((xs - d->wt.in_zp) *
-								  (int32_t)nd->w[(size_t)(ky * 3 + kx) * (size_t)cpad + (size_t)ch]);
-					}
-				/* int8 and uint8 share the low byte */
-				out[ch] = (uint8_t)nn_ku_requant_apply(rq, ch, (int32_t)acc);
-			}
+			if (ky0 == 0 && ky1 == 3 && kx0 == 0 && kx1 == 3)
+				dw_pixel(j, base, 0, 3, 0, 3, out, u8, true);
+			else
+				dw_pixel(j, base, ky0, ky1, kx0, kx1, out, u8, false);
 		}
 	}
-	(void)cpad;
+}
+
+static void dw_rows(void *arg, int task, int thread)
+{
+	(void)thread;
+	const dw_job *j = arg;
+	if (j->d->type == FSNN_UINT8)
+		dw_rows_t(j, task, true);
+	else
+		dw_rows_t(j, task, false);
 }
 
 static fsnn_status dw_neon_eval(const nn_eval_ctx *ec, const nn_node *node)

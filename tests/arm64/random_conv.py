@@ -15,7 +15,8 @@ without bias (without, the fixed-point requantisation applies) and weights
 that reach -128 (the A72 kernel's pairwise int16 sums must then not be used).
 Shapes the variants decline still run, on the reference kernel. One run with
 FSNN_KERNELS=ref, one with the default selection; outputs compared byte for
-byte. Prints PASS/FAIL random_<op>_<n> lines.
+byte (FSNN_KERNELS in the environment, e.g. "neon", restricts the second
+run's variants). Prints PASS/FAIL random_<op>_<n> lines.
 """
 import os
 import subprocess
@@ -103,9 +104,7 @@ def make_case(rng, op):
 
 def run(fsnn, model, inp, prefix, kernels):
     env = dict(os.environ)
-    if kernels is None:
-        env.pop("FSNN_KERNELS", None)
-    else:
+    if kernels is not None:   # else the caller's FSNN_KERNELS, if any, picks the variants
         env["FSNN_KERNELS"] = kernels
     p = subprocess.run([fsnn, "run", model, inp, prefix], env=env, capture_output=True, text=True,
                        timeout=120)

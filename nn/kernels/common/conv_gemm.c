@@ -94,6 +94,28 @@ typedef struct conv_gemm_job {
 	size_t pixels, per_task;
 } conv_gemm_job;
 
+/* dst[i] = src[i] ^ tf for n bytes, 8 bytes at a time in portable C: a
+ * byte loop here cost about as much as the whole GEMM for the thin layers
+ * (K of 5..32 with few output channels) on Arm, where the microkernels
+ * take signed bytes and int8 tensors need no flip at all (plain memcpy). */
+static void copy_xor(uint8_t *dst, const uint8_t *src, size_t n, uint8_t tf)
+{
+	if (tf == 0) {
+		memcpy(dst, src, n);
+		return;
+	}
+	const uint64_t t8 = 0x0101010101010101u * tf;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v;
+		memcpy(&v, src + i, sizeof v);
+		v ^= t8;
+		memcpy(dst + i, &v, sizeof v);
+	}
+	for (; i < n; i++)
+		dst[i] = src[i] ^ tf;
+}
+
 /* Receptive field of output pixel p in the microkernel's form; returns
  * sum x_s over K (only used with uint8 weights). */
 static int32_t gather(const conv_gemm_job *j, size_t p, void *dst)
@@ -132,8 +154,7 @@ static int32_t gather(const conv_gemm_job *j, size_t p, void *dst)
 				const uint8_t tf = (uint8_t)(flip ^ (f == NN_GEMM_U8 ? 0x80 : 0x00));
 				uint8_t *o = (uint8_t *)dst + k;
 				if (inside)
-					for (int32_t c = 0; c < cin; c++)
-						o[c] = src[c] ^ tf;
+					copy_xor(o, src, (size_t)cin, tf);
 				else
 					memset(o, (uint8_t)((uint8_t)(int8_t)g->xz ^ (f == NN_GEMM_U8 ? 0x80 : 0)), (size_t)cin);
 				if (g->wz != 0)

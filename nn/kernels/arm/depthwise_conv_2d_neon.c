@@ -77,25 +77,42 @@ static inline int16x8_t load_x8(const uint8_t *p, bool u8, uint8x8_t zp_u8, int8
 	return vsubl_s8(vld1_s8((const int8_t *)p), zp_s8);
 }
 
-/* One output pixel, all channels. u8 and full (all nine taps inside the
- * input) are constants in each inlined copy, so the type test leaves the
- * tap loop and the interior pixels' taps are fully unrolled. */
+/* Requantises and stores 8 accumulated channels ch .. ch+7 at out + ch. */
+static inline void store8(const nn_ku_requant *rq, const dw_neon_data *nd, int32_t ch, int32x4_t a0,
+			  int32x4_t a1, uint8_t *out, bool u8)
+{
+	if (!rq->fixed_point) {
+		const float32x4_t lo = vdupq_n_f32((float)(rq->qmin - rq->out_zp));
+		const float32x4_t hi = vdupq_n_f32((float)(rq->qmax - rq->out_zp));
+		const int32x4_t ozp = vdupq_n_s32(rq->out_zp);
+		vst1_u8(out + ch, nn_arm_narrow8(nn_arm_requant4(a0, vld1q_f32(nd->scale + ch), lo, hi, ozp),
+						 nn_arm_requant4(a1, vld1q_f32(nd->scale + ch + 4), lo, hi, ozp),
+						 u8));
+		return;
+	}
+	int32_t acc[8];
+	vst1q_s32(acc, a0);
+	vst1q_s32(acc + 4, a1);
+	for (int i = 0; i < 8; i++)   /* int8 and uint8 share the low byte */
+		out[ch + i] = (uint8_t)nn_ku_requant_apply(rq, ch + i, acc[i]);
+}
+
+/* Channels ch0 .. c-1 of one output pixel whose taps inside the input are
+ * ky0..ky1-1 x kx0..kx1-1 (base: index of tap (0, 0)'s input, which may
+ * lie outside; only inside taps are read). Used for the border pixels and
+ * for the last c % 8 channels of the others. */
 static inline __attribute__((always_inline)) void dw_pixel(const dw_job *j, ptrdiff_t base,
 							   int32_t ky0, int32_t ky1, int32_t kx0,
-							   int32_t kx1, uint8_t *out, bool u8, bool full)
+							   int32_t kx1, int32_t ch0, uint8_t *out, bool u8)
 {
 	const nn_dw_data *d = j->d;
 	const dw_neon_data *nd = j->nd;
 	const nn_ku_requant *rq = &d->wt.rq;
 	const int32_t c = j->c, cpad = nd->cpad, c8 = c / 8 * 8;
 	const ptrdiff_t row = (ptrdiff_t)j->iw * c;
-	if (full) {
-		ky0 = kx0 = 0;
-		ky1 = kx1 = 3;
-	}
 	const uint8x8_t zp_u8 = vdup_n_u8((uint8_t)d->wt.in_zp);
 	const int8x8_t zp_s8 = vdup_n_s8((int8_t)d->wt.in_zp);
-	int32_t ch = 0;
+	int32_t ch = ch0;
 	for (; ch < c8; ch += 8) {
 		int32x4_t a0 = vld1q_s32(nd->bias + ch), a1 = vld1q_s32(nd->bias + ch + 4);
 		for (int32_t ky = ky0; ky < ky1; ky++)
@@ -105,20 +122,7 @@ static inline __attribute__((always_inline)) void dw_pixel(const dw_job *j, ptrd
 				a0 = vmlal_s16(a0, vget_low_s16(xv), vget_low_s16(wv));
 				a1 = vmlal_high_s16(a1, xv, wv);
 			}
-		if (!rq->fixed_point) {
-			const float32x4_t lo = vdupq_n_f32((float)(rq->qmin - rq->out_zp));
-			const float32x4_t hi = vdupq_n_f32((float)(rq->qmax - rq->out_zp));
-			const int32x4_t ozp = vdupq_n_s32(rq->out_zp);
-			int32x4_t q0 = nn_arm_requant4(a0, vld1q_f32(nd->scale + ch), lo, hi, ozp);
-			int32x4_t q1 = nn_arm_requant4(a1, vld1q_f32(nd->scale + ch + 4), lo, hi, ozp);
-			vst1_u8(out + ch, nn_arm_narrow8(q0, q1, u8));
-		} else {
-			int32_t acc[8];
-			vst1q_s32(acc, a0);
-			vst1q_s32(acc + 4, a1);
-			for (int i = 0; i < 8; i++)
-				out[ch + i] = (uint8_t)nn_ku_requant_apply(rq, ch + i, acc[i]);
-		}
+		store8(rq, nd, ch, a0, a1, out, u8);
 	}
 	/* The last c % 8 channels: the reference's arithmetic. */
 	for (; ch < c; ch++) {
@@ -134,27 +138,92 @@ static inline __attribute__((always_inline)) void dw_pixel(const dw_job *j, ptrd
 	}
 }
 
+/* Output pixels ox0 .. ox1-1 of a row whose nine taps are all inside the
+ * input, channels 0 .. c8-1: per block of 8 channels the nine weight
+ * vectors, bias and scales stay in registers across the row, and the
+ * three input rows are walked with pointers, so the hot loop is 9 x (load,
+ * widen, SMLAL, SMLAL2) plus the requantisation. x0: input of tap (0, 0)
+ * of pixel ox0. */
+static inline __attribute__((always_inline)) void dw_interior(const dw_job *j, const uint8_t *x0,
+							      int32_t ox0, int32_t ox1, uint8_t *y0,
+							      bool u8)
+{
+	const nn_dw_data *d = j->d;
+	const dw_neon_data *nd = j->nd;
+	const nn_ku_requant *rq = &d->wt.rq;
+	const int32_t c = j->c, cpad = nd->cpad, c8 = c / 8 * 8;
+	const size_t row = (size_t)j->iw * (size_t)c, step = (size_t)j->stride * (size_t)c;
+	const size_t c1 = (size_t)c, c2 = 2 * (size_t)c;
+	const uint8x8_t zp_u8 = vdup_n_u8((uint8_t)d->wt.in_zp);
+	const int8x8_t zp_s8 = vdup_n_s8((int8_t)d->wt.in_zp);
+	const float32x4_t lo = vdupq_n_f32((float)(rq->qmin - rq->out_zp));
+	const float32x4_t hi = vdupq_n_f32((float)(rq->qmax - rq->out_zp));
+	const int32x4_t ozp = vdupq_n_s32(rq->out_zp);
+	for (int32_t ch = 0; ch < c8; ch += 8) {
+		const int16_t *w = nd->w + ch;
+		const int16x8_t w0 = vld1q_s16(w), w1 = vld1q_s16(w + cpad), w2 = vld1q_s16(w + 2 * cpad);
+		const int16x8_t w3 = vld1q_s16(w + 3 * cpad), w4 = vld1q_s16(w + 4 * cpad);
+		const int16x8_t w5 = vld1q_s16(w + 5 * cpad), w6 = vld1q_s16(w + 6 * cpad);
+		const int16x8_t w7 = vld1q_s16(w + 7 * cpad), w8 = vld1q_s16(w + 8 * cpad);
+		const int32x4_t b0 = vld1q_s32(nd->bias + ch), b1 = vld1q_s32(nd->bias + ch + 4);
+		const float32x4_t s0 = vld1q_f32(nd->scale + ch), s1 = vld1q_f32(nd->scale + ch + 4);
+		const uint8_t *p0 = x0 + ch, *p1 = p0 + row, *p2 = p1 + row;
+		uint8_t *o = y0 + ch;
+		for (int32_t ox = ox0; ox < ox1; ox++, p0 += step, p1 += step, p2 += step, o += c1) {
+			int32x4_t a0 = b0, a1 = b1;
+#define DW_TAP(p, off, wv)                                                        \
+	do {                                                                      \
+		const int16x8_t xv = load_x8((p) + (off), u8, zp_u8, zp_s8);      \
+		a0 = vmlal_s16(a0, vget_low_s16(xv), vget_low_s16(wv));           \
+		a1 = vmlal_high_s16(a1, xv, wv);                                  \
+	} while (0)
+			DW_TAP(p0, 0, w0); DW_TAP(p0, c1, w1); DW_TAP(p0, c2, w2);
+			DW_TAP(p1, 0, w3); DW_TAP(p1, c1, w4); DW_TAP(p1, c2, w5);
+			DW_TAP(p2, 0, w6); DW_TAP(p2, c1, w7); DW_TAP(p2, c2, w8);
+#undef DW_TAP
+			if (!rq->fixed_point)
+				vst1_u8(o, nn_arm_narrow8(nn_arm_requant4(a0, s0, lo, hi, ozp),
+							  nn_arm_requant4(a1, s1, lo, hi, ozp), u8));
+			else
+				store8(rq, nd, ch, a0, a1, o - ch, u8);
+		}
+	}
+}
+
 static inline __attribute__((always_inline)) void dw_rows_t(const dw_job *j, int task, bool u8)
 {
 	const nn_dw_data *d = j->d;
-	const int32_t c = j->c;
+	const int32_t c = j->c, c8 = c / 8 * 8, s = j->stride;
+	/* Output columns whose three taps are all inside: ix0 >= 0 and
+	 * ix0 + 3 <= iw with ix0 = ox * s - pad_left. */
+	int32_t oxa = (d->win.pad_left + s - 1) / s, oxb = (j->iw - 3 + d->win.pad_left) / s + 1;
+	if (j->iw - 3 + d->win.pad_left < 0)
+		oxb = 0;
+	if (oxb > j->ow)
+		oxb = j->ow;
+	if (oxa > oxb)
+		oxa = oxb;
 	const int32_t r0 = task * j->rows_per_task;
 	const int32_t r1 = r0 + j->rows_per_task < j->rows ? r0 + j->rows_per_task : j->rows;
 	for (int32_t r = r0; r < r1; r++) {
 		const int32_t b = r / j->oh, oy = r % j->oh;
-		const int32_t iy0 = oy * j->stride - d->win.pad_top;
+		const int32_t iy0 = oy * s - d->win.pad_top;
 		const int32_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + 3 > j->ih ? j->ih - iy0 : 3;
+		const bool rows_inside = ky0 == 0 && ky1 == 3;
+		uint8_t *yrow = j->y + ((size_t)b * j->oh + (size_t)oy) * j->ow * (size_t)c;
+		if (rows_inside && oxa < oxb) {
+			const size_t at = (((size_t)b * j->ih + (size_t)iy0) * j->iw +
+					   (size_t)(oxa * s - d->win.pad_left)) * (size_t)c;
+			dw_interior(j, j->x + at, oxa, oxb, yrow + (size_t)oxa * (size_t)c, u8);
+		}
 		for (int32_t ox = 0; ox < j->ow; ox++) {
-			const int32_t ix0 = ox * j->stride - d->win.pad_left;
+			const bool interior = rows_inside && ox >= oxa && ox < oxb;
+			if (interior && c8 == c)
+				continue;
+			const int32_t ix0 = ox * s - d->win.pad_left;
 			const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + 3 > j->iw ? j->iw - ix0 : 3;
-			/* Index of tap (0, 0)'s input, which may lie outside:
-			 * only the taps inside are read. */
 			const ptrdiff_t base = (((ptrdiff_t)b * j->ih + iy0) * j->iw + ix0) * c;
-			uint8_t *out = j->y + (((size_t)b * j->oh + (size_t)oy) * j->ow + (size_t)ox) * (size_t)c;
-			if (ky0 == 0 && ky1 == 3 && kx0 == 0 && kx1 == 3)
-				dw_pixel(j, base, 0, 3, 0, 3, out, u8, true);
-			else
-				dw_pixel(j, base, ky0, ky1, kx0, kx1, out, u8, false);
+			dw_pixel(j, base, ky0, ky1, kx0, kx1, interior ? c8 : 0, yrow + (size_t)ox * (size_t)c, u8);
 		}
 	}
 }

@@ -118,6 +118,7 @@ run() {
 }
 
 t0=$SECONDS
+t_run0=$SECONDS
 # qemu-user reads the emulated CPU from QEMU_CPU (the wrappers in $qbin
 # too): "max" has ASIMD and ASIMDDP in its HWCAP, like the Pi 5's A76.
 export QEMU_CPU=max
@@ -171,7 +172,10 @@ model_case() {
   rm -rf "$tmp"
   return $rc
 }
-run model 900 model_case
+# run() starts its command under timeout, so the cases go to a child bash.
+export -f model_case
+export top qbin
+run model 900 bash -c model_case
 # `fsnn info --json` names each op's kernel variant (once the engine shows
 # it): CONV_2D must get the dot-product kernel on "max" and the plain NEON
 # one on the A72, DEPTHWISE_CONV_2D the NEON one on both.
@@ -181,8 +185,9 @@ info_case() {
     echo "FAIL info_variants_$cpu: fsnn info --json failed"; return 1; }
   printf '%s' "$json" | /usr/bin/python3 "$top/tests/arm64/check_variants.py" "$cpu" "$want_conv"
 }
-run info 120 info_case max neon-dotprod
-run info 120 info_case cortex-a72 neon
+export -f info_case
+run info 120 bash -c 'info_case max neon-dotprod'
+run info 120 bash -c 'info_case cortex-a72 neon'
 t_fast=$((SECONDS - t0))
 # End-to-end scripts that drive the arm64 fieldscope/fsnn programs (through
 # the wrappers): the firmware loop, systemd notify, Edge TPU model info.
@@ -201,6 +206,6 @@ for s in "${scripts[@]}"; do
     *)    run "$s" 300 bash "$f" ;;
   esac
 done
-t_run=$((SECONDS - t0))
+t_run=$((SECONDS - t_run0))
 echo "# arm64 timings: deps ${t_deps}s, cross build ${t_build}s, test programs ${t_prog}s, fast vs reference ${t_fast}s, scripts $((t_run - t_prog - t_fast))s under qemu-aarch64"
 exit $failed

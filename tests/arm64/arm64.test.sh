@@ -142,7 +142,7 @@ t_prog=$((SECONDS - t0))
 # ---- fast kernels against the reference, on both CPUs ------------------------
 t0=$SECONDS
 for cpu in max cortex-a72; do
-  tag="${cpu%%-*}_" QEMU_CPU=$cpu run random_conv.py 300 /usr/bin/python3 \
+  tag="${cpu#cortex-}_" QEMU_CPU=$cpu run random_conv.py 300 /usr/bin/python3 \
     "$top/tests/arm64/random_conv.py" "$qbin/fsnn" 40
 done
 tag=""

@@ -84,7 +84,9 @@ typedef struct fw_config {
 	int grow_px;                     /* per-cell dilation after labelling */
 	int connectivity;                /* 4 or 8 */
 	double focus_min;                /* below: the FOV is flagged blurred */
-	int inference_threads;           /* CPU contexts running tiles in parallel; 0 = auto */
+	int inference_threads;           /* CPU threads for inference; 0 = auto */
+	char parallel[8];                /* "ops" (threads inside each invoke) or "tiles" */
+	int max_arena_mb;                /* CPU model's activation memory limit; 0 = file size only */
 
 	int inference_deadline_ms;       /* accelerator invoke deadline */
 	int inference_retries;           /* resets+retries before CPU fallback */

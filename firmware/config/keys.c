@@ -44,7 +44,13 @@ const key_def fw_config_keys[] = {
 	{"segmentation", "focus_min", K_DOUBLE, CF(focus_min), 0.0, 1e9, NULL, "20",
 	 "variance of the Laplacian below which a FOV is flagged blurred"},
 	{"segmentation", "inference_threads", K_INT, CF(inference_threads), 0, 16, NULL, "0",
-	 "CPU threads running tiles in parallel, each with its own arena (0 = CPUs, at most 4)"},
+	 "CPU threads for inference (0 = CPUs, at most 4)"},
+	{"segmentation", "parallel", K_ENUM, CF(parallel), 0, 0, "ops|tiles", "ops",
+	 "ops: the threads share each invoke (one arena, whole-FOV passes possible); "
+	 "tiles: each thread runs whole tiles in its own arena"},
+	{"segmentation", "max_arena_mb", K_INT, CF(max_arena_mb), 0, 65536, NULL, "512",
+	 "largest activation memory for CPU inference; the model runs at the input size with the "
+	 "least computation that fits (0 = always the model file's size)"},
 	{"supervision", "inference_deadline_ms", K_INT, CF(inference_deadline_ms), 10, 600000, NULL, "10000",
 	 "an accelerator invoke running longer is abandoned"},
 	{"supervision", "inference_retries", K_INT, CF(inference_retries), 0, 100, NULL, "2",

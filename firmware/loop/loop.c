@@ -163,9 +163,11 @@ int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir
 	if (rc)
 		return rc;
 	int w = f.seg.width, h = f.seg.height;
-	fw_engine_opts o = {.name = "cpu", .path = model ? model : cfg->model_cpu,
-			    .expect_sha256 = model ? NULL : cfg->model_cpu_sha256,
-			    .cpu_threads = fw_config_cpu_threads(cfg)};
+	fw_engine_opts o = fw_cpu_engine_opts(cfg, w, h);
+	if (model) {
+		o.path = model;
+		o.expect_sha256 = NULL;
+	}
 	if ((rc = fw_engine_open(&o, &e, err)))
 		goto out;
 	if ((rc = fw_fov_alloc(&f, w, h, 0, err))) {

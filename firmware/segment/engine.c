@@ -70,17 +70,97 @@ static int type_ok(fsnn_dtype t)
 	return t == FSNN_INT8 || t == FSNN_UINT8 || t == FSNN_FLOAT32;
 }
 
+/* Pixels one FOV sends through the network with tiles of tw x th: the
+ * computation of a fully convolutional model is proportional to it. */
+static double tiling_cost(const fw_engine_opts *o, int tw, int th)
+{
+	int org[FW_MAX_TILES], c0[FW_MAX_TILES], c1[FW_MAX_TILES];
+	int nx = fw_tile_axis(o->fov_w, tw, o->overlap, org, c0, c1, FW_MAX_TILES);
+	int ny = fw_tile_axis(o->fov_h, th, o->overlap, org, c0, c1, FW_MAX_TILES);
+	if (nx >= FW_MAX_TILES || ny >= FW_MAX_TILES || (long)nx * ny > FW_MAX_TILES)
+		return 1e300;
+	return (double)nx * ny * tw * th;
+}
+
+/* Tile size for n tiles along an axis of `fov` pixels: the smallest
+ * multiple of 32 (the model's largest stride) whose n tiles cover it. */
+static int tile_for(int fov, int n, int overlap)
+{
+	long t = ((long)fov + (long)(n - 1) * overlap + n - 1) / n;
+	t = (t + 31) / 32 * 32;
+	return t > 65536 ? 65536 : (int)t;
+}
+
+/* Whole-FOV inference: among input sizes the graph can follow, the one
+ * with the least computation per FOV whose arena fits the limit replaces
+ * the file's size (a 2048^2 FOV is 9 overlapping 1024^2 tiles, 2.25x the
+ * pixels of one pass). The stitched mask is the same either way. */
+static int plan_tile(fw_engine *e, const fw_engine_opts *o, const fsnn_load_options *base, fs_err *err)
+{
+	fsnn_memory_info mem;
+	fsnn_model_memory_info(e->model, &mem);
+	const double file_px = (double)e->tile_w * e->tile_h;
+	double best = tiling_cost(o, e->tile_w, e->tile_h);
+	typedef struct { int w, h; double cost; } cand;
+	cand c[36];
+	int nc = 0;
+	for (int ny = 1; ny <= 6; ny++)
+		for (int nx = 1; nx <= 6; nx++) {
+			int tw = tile_for(o->fov_w, nx, o->overlap), th = tile_for(o->fov_h, ny, o->overlap);
+			double cost = tiling_cost(o, tw, th);
+			/* The arena grows with the tile's area; skip what cannot fit. */
+			double arena = (double)mem.arena_bytes * ((double)tw * th / file_px);
+			if (cost < best && arena <= 1.05 * (double)o->max_arena_bytes &&
+			    !(tw == e->tile_w && th == e->tile_h))
+				c[nc++] = (cand){tw, th, cost};
+		}
+	/* Cheapest first (insertion sort: at most 36). */
+	for (int i = 1; i < nc; i++)
+		for (int j = i; j > 0 && c[j].cost < c[j - 1].cost; j--) {
+			cand t = c[j];
+			c[j] = c[j - 1];
+			c[j - 1] = t;
+		}
+	for (int i = 0; i < nc; i++) {
+		fsnn_load_options lo = *base;
+		lo.input_height = c[i].h;
+		lo.input_width = c[i].w;
+		fsnn_model *m = NULL;
+		fsnn_error ferr;
+		if (fsnn_model_load_file(o->path, &lo, &m, &ferr) != FSNN_OK)
+			continue;   /* this size cannot be followed by some op */
+		fsnn_memory_info mi;
+		fsnn_model_memory_info(m, &mi);
+		if (mi.arena_bytes > o->max_arena_bytes) {
+			fsnn_model_free(m);
+			continue;
+		}
+		fsnn_model_free(e->model);
+		e->model = m;
+		fsnn_model_input_info(m, 0, &e->in);
+		fsnn_model_output_info(m, 0, &e->out);
+		int oh, ow;
+		if (tensor_hw(&e->in, &e->tile_h, &e->tile_w, &e->in_c) || tensor_hw(&e->out, &oh, &ow, &e->out_c) ||
+		    oh != e->tile_h || ow != e->tile_w)
+			return fs_err_set(err, -EINVAL, "%s: at %dx%d the output is not the input's size", o->path,
+					  c[i].w, c[i].h);
+		return 0;
+	}
+	return 0;   /* the file's size is the best that fits */
+}
+
 /* Hash, pin check, load, shape check, first context. */
 static int load(fw_engine *e, const fw_engine_opts *o, fs_err *err)
 {
-	int rc = fw_sha256_file(o->path, e->sha256, err);
-	if (rc)
-		return rc;
+	int rc0 = fw_sha256_file(o->path, e->sha256, err);
+	if (rc0)
+		return rc0;
 	if (o->expect_sha256 && *o->expect_sha256 && strcmp(o->expect_sha256, e->sha256))
 		return fs_err_set(err, -EBADMSG, "%s: SHA-256 is %s, the config expects %s (wrong or damaged model)",
 				  o->path, e->sha256, o->expect_sha256);
 	fsnn_load_options lo = {.backends = e->backend.backends, .num_backends = e->backend.num_backends};
 	fsnn_error ferr;
+	int rc;
 	if (fsnn_model_load_file(o->path, &lo, &e->model, &ferr) != FSNN_OK)
 		return fs_err_set(err, -EINVAL, "%s: cannot load model: %s", o->path, ferr.msg);
 	if (fsnn_model_num_inputs(e->model) != 1 || fsnn_model_num_outputs(e->model) != 1)
@@ -96,7 +176,11 @@ static int load(fw_engine *e, const fw_engine_opts *o, fs_err *err)
 				  "%s: expected input [1,H,W,1 or 3] and output [1,H,W,1 or 2] of int8, uint8 or "
 				  "float32 (input %s rank %d, output %s rank %d)", o->path, fsnn_dtype_name(e->in.type),
 				  e->in.rank, fsnn_dtype_name(e->out.type), e->out.rank);
-	if (fsnn_context_new(e->model, &e->ctx, &ferr) != FSNN_OK)
+	if (o->fov_w > 0 && o->fov_h > 0 && o->max_arena_bytes > 0 && !e->backend.num_backends &&
+	    (rc = plan_tile(e, o, &lo, err)))
+		return rc;
+	fsnn_context_options co = {.num_threads = o->op_threads > 1 ? o->op_threads : 1};
+	if (fsnn_context_new_opts(e->model, &co, &e->ctx, &ferr) != FSNN_OK)
 		return fs_err_set(err, -ENOMEM, "%s: cannot create context: %s", o->path, ferr.msg);
 	return 0;
 }
@@ -135,7 +219,7 @@ int fw_engine_open(const fw_engine_opts *o, fw_engine **out, fs_err *err)
 	if (!rc)
 		rc = seg_job_new(e, err);
 	if (!rc)
-		rc = seg_pool_start(e, o->threaded ? 0 : o->cpu_threads - 1, err);
+		rc = seg_pool_start(e, o->threaded || o->op_threads > 1 ? 0 : o->cpu_threads - 1, err);
 	if (!rc && e->threaded)
 		rc = start_worker(e, err);
 	if (rc) {

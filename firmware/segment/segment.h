@@ -49,6 +49,14 @@ typedef struct fw_engine_opts {
 	int threaded;                        /* invoke in a worker with a deadline */
 	int cpu_threads;                     /* !threaded: tiles run on this many
 	                                        contexts in parallel (<= 1: one) */
+	int op_threads;                      /* > 1: threads inside each invoke (one
+	                                        context; cpu_threads is then ignored) */
+	/* Input size planning (CPU engines of fully convolutional models): the
+	 * model runs at the tile size with the least computation for frames of
+	 * fov_w x fov_h with this overlap whose arena fits max_arena_bytes
+	 * (whole FOV in one pass when it fits). 0 = the file's input size. */
+	int fov_w, fov_h, overlap;
+	size_t max_arena_bytes;
 } fw_engine_opts;
 
 /* Hashes, loads and prepares the model. A hash mismatch is -EBADMSG with a

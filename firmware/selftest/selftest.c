@@ -77,10 +77,22 @@ static int open_camera(const fw_config *cfg, FILE *log, fw_rig *r, fw_checks *cs
 	return open_camera(cfg, log, r, cs, 0, err);
 }
 
+fw_engine_opts fw_cpu_engine_opts(const fw_config *cfg, int fov_w, int fov_h)
+{
+	int threads = fw_config_cpu_threads(cfg);
+	bool ops = strcmp(cfg->parallel, "tiles") != 0;
+	return (fw_engine_opts){
+		.name = "cpu", .path = cfg->model_cpu, .expect_sha256 = cfg->model_cpu_sha256,
+		.cpu_threads = ops ? 1 : threads, .op_threads = ops ? threads : 1,
+		.fov_w = fov_w, .fov_h = fov_h, .overlap = cfg->tile_overlap,
+		/* Tile-parallel contexts each hold an arena. */
+		.max_arena_bytes = (size_t)cfg->max_arena_mb * 1024 * 1024 / (size_t)(ops ? 1 : threads),
+	};
+}
+
 static int open_models(const fw_config *cfg, FILE *log, fw_rig *r, fw_checks *cs, fs_err *err)
 {
-	fw_engine_opts o = {.name = "cpu", .path = cfg->model_cpu, .expect_sha256 = cfg->model_cpu_sha256,
-			    .cpu_threads = fw_config_cpu_threads(cfg)};
+	fw_engine_opts o = fw_cpu_engine_opts(cfg, r->width, r->height);
 	int rc = fw_engine_open(&o, &r->cpu, err);
 	if (rc) {
 		fw_checks_add(cs, log, "model", 0, "%s", err->msg);
@@ -88,9 +100,10 @@ static int open_models(const fw_config *cfg, FILE *log, fw_rig *r, fw_checks *cs
 	}
 	int tw, th;
 	fw_engine_tile_size(r->cpu, &tw, &th);
-	fw_checks_add(cs, log, "model", 1, "%s sha256 %s%s, tile %dx%d, %d CPU thread(s)", cfg->model_cpu,
-		  fw_engine_sha256(r->cpu), cfg->model_cpu_sha256[0] ? " (matches)" : " (not pinned)", tw, th,
-		  fw_config_cpu_threads(cfg));
+	fw_checks_add(cs, log, "model", 1, "%s sha256 %s%s, tile %dx%d for %dx%d frames, %d CPU thread(s) %s",
+		  cfg->model_cpu, fw_engine_sha256(r->cpu), cfg->model_cpu_sha256[0] ? " (matches)" : " (not pinned)",
+		  tw, th, r->width, r->height, fw_config_cpu_threads(cfg),
+		  strcmp(cfg->parallel, "tiles") ? "inside each invoke" : "on tiles in parallel");
 
 	/* The accelerator, if the board has one and this build drives it: the
 	 * same model (or its own) behind the engine's supervised worker. */

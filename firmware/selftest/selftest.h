@@ -31,6 +31,12 @@ typedef struct fw_rig {
 /* Runs every check into checks; stops at the first failure, returning its
  * error with its blink code in *blink. The rig holds whatever opened
  * (close it in any case). */
+/* The CPU engine's options for frames of fov_w x fov_h (0 x 0 = unknown):
+ * the configured model and pin, threads inside each invoke ([segmentation]
+ * parallel = ops) or tile-parallel contexts (tiles), and the input size
+ * planning within max_arena_mb. */
+fw_engine_opts fw_cpu_engine_opts(const fw_config *cfg, int fov_w, int fov_h);
+
 int fw_rig_open(const fw_config *cfg, FILE *log, fw_rig *rig, fw_checks *checks, int *blink, fs_err *err);
 
 /* Everything dark and closed. last_look (may be NULL) sees the LEDs once

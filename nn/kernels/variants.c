@@ -15,7 +15,8 @@
 #define NN_TARGET_VARIANTS(X) \
 	X(conv_2d_avx512vnni) X(conv_2d_avxvnni) X(conv_2d_avx2)
 #elif defined(__aarch64__)
-#define NN_TARGET_VARIANTS(X)
+#define NN_TARGET_VARIANTS(X) \
+	X(conv_2d_dotprod) X(conv_2d_neon) X(depthwise_conv_2d_neon)
 #else
 #define NN_TARGET_VARIANTS(X)
 #endif

@@ -6,7 +6,15 @@
 # up here as a FAIL.
 #
 # Cases: arm64_build, then every case of every arm64 test program and of the
-# end-to-end scripts that drive the arm64 programs, as arm64_<its name>.
+# end-to-end scripts that drive the arm64 programs, as arm64_<its name>. These
+# run on qemu's "max" CPU (NEON with the dot product, as the Pi 5's
+# Cortex-A76), so the engine picks its NEON dot-product kernel variants.
+# The engine's tests (tests/nn/test_*) then run again as arm64_a72_<name>
+# on "cortex-a72" (NEON without the dot product, the Pi 4) and as
+# arm64_ref_<name> with FSNN_KERNELS=ref; random one-op CONV_2D and
+# DEPTHWISE_CONV_2D models (random_conv.py) and the shipped RBC model on a
+# random 1024x1024 input must give the reference kernels' bytes on both
+# CPUs, and `fsnn info` must name the NEON variants (once it shows them).
 # Needs crossbuild-essential-arm64, qemu-user-static and the arm64 -dev
 # libraries (tools/cross/deps-arm64.sh installs them when run as root);
 # without them it prints SKIP. FS_SKIP_ARM64=1 skips it on purpose.
@@ -98,11 +106,11 @@ run() {
   out=$(mktemp /tmp/fieldscope-arm64-run.XXXXXX)
   timeout "$limit" "$@" >"$out" 2>&1
   rc=$?
-  sed -E 's/^(PASS|FAIL|SKIP) /\1 arm64_/' "$out"
+  sed -E "s/^(PASS|FAIL|SKIP) /\\1 arm64_${tag}/" "$out"
   if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
     local why="exited with status $rc"
     [ $rc -eq 124 ] && why="timed out after ${limit}s"
-    echo "FAIL arm64_$name: $why under qemu-aarch64 without reporting a failure; last lines:"
+    echo "FAIL arm64_$tag$name: $why under qemu-aarch64 without reporting a failure; last lines:"
     tail -n 10 "$out" | sed 's/^/    /'
   fi
   [ $rc -ne 0 ] && failed=1
@@ -110,12 +118,77 @@ run() {
 }
 
 t0=$SECONDS
+t_run0=$SECONDS
+# qemu-user reads the emulated CPU from QEMU_CPU (the wrappers in $qbin
+# too): "max" has ASIMD and ASIMDDP in its HWCAP, like the Pi 5's A76.
+export QEMU_CPU=max
+tag=""
 # Every test program of the arm64 build: engine (op vectors, golden models,
 # hostile reader, graph), drivers, image I/O and the firmware's unit tests.
 for t in "$cb"/tests/*/test_*; do
   [ -x "$t" ] && run "${t#"$cb/tests/"}" 300 "$qemu" "$t"
 done
+# The engine's tests again: on a Cortex-A72 (the Pi 4: NEON, no dot
+# product, so the other CONV_2D variant), and on the reference kernels
+# alone, which every variant must match byte for byte.
+for t in "$cb"/tests/nn/test_*; do
+  [ -x "$t" ] || continue
+  tag=a72_ QEMU_CPU=cortex-a72 run "${t#"$cb/tests/"}" 300 "$qemu" "$t"
+  tag=ref_ FSNN_KERNELS=ref run "${t#"$cb/tests/"}" 300 "$qemu" "$t"
+done
+tag=""
 t_prog=$((SECONDS - t0))
+
+# ---- fast kernels against the reference, on both CPUs ------------------------
+t0=$SECONDS
+for cpu in max cortex-a72; do
+  tag="${cpu#cortex-}_" QEMU_CPU=$cpu run random_conv.py 300 /usr/bin/python3 \
+    "$top/tests/arm64/random_conv.py" "$qbin/fsnn" 40
+done
+tag=""
+# The shipped model on one random 1024x1024 input: the default variants on
+# each CPU against FSNN_KERNELS=ref (the reference run is the slow one).
+model_case() {
+  local model="$top/nn/models/rbc_m2unet_int8_1024.tflite" tmp rc=0
+  tmp=$(mktemp -d /tmp/fieldscope-arm64-model.XXXXXX)
+  head -c 1048576 /dev/urandom >"$tmp/in.bin"
+  if ! FSNN_KERNELS=ref "$qbin/fsnn" run "$model" "$tmp/in.bin" "$tmp/ref" >"$tmp/log" 2>&1; then
+    echo "FAIL rbc_m2unet_1024_ref: fsnn run with FSNN_KERNELS=ref failed: $(tail -1 "$tmp/log")"
+    rm -rf "$tmp"
+    return 1
+  fi
+  for cpu in max cortex-a72; do
+    if ! QEMU_CPU=$cpu "$qbin/fsnn" run "$model" "$tmp/in.bin" "$tmp/$cpu" >"$tmp/log" 2>&1; then
+      echo "FAIL rbc_m2unet_1024_$cpu: fsnn run failed: $(tail -1 "$tmp/log")"
+      rc=1
+    elif cmp -s "$tmp/ref.0.bin" "$tmp/$cpu.0.bin"; then
+      echo "PASS rbc_m2unet_1024_$cpu (fast kernels = reference on a random input)"
+    else
+      echo "FAIL rbc_m2unet_1024_$cpu: $(cmp -l "$tmp/ref.0.bin" "$tmp/$cpu.0.bin" | wc -l)" \
+        "output bytes differ from FSNN_KERNELS=ref"
+      rc=1
+    fi
+  done
+  rm -rf "$tmp"
+  return $rc
+}
+# run() starts its command under timeout, so the cases go to a child bash.
+export -f model_case
+export top qbin
+run model 900 bash -c model_case
+# `fsnn info --json` names each op's kernel variant (once the engine shows
+# it): CONV_2D must get the dot-product kernel on "max" and the plain NEON
+# one on the A72, DEPTHWISE_CONV_2D the NEON one on both.
+info_case() {
+  local cpu=$1 want_conv=$2 json
+  json=$(QEMU_CPU=$cpu "$qbin/fsnn" info "$top/nn/models/rbc_m2unet_int8_1024.tflite" --json) || {
+    echo "FAIL info_variants_$cpu: fsnn info --json failed"; return 1; }
+  printf '%s' "$json" | /usr/bin/python3 "$top/tests/arm64/check_variants.py" "$cpu" "$want_conv"
+}
+export -f info_case
+run info 120 bash -c 'info_case max neon-dotprod'
+run info 120 bash -c 'info_case cortex-a72 neon'
+t_fast=$((SECONDS - t0))
 # End-to-end scripts that drive the arm64 fieldscope/fsnn programs (through
 # the wrappers): the firmware loop, systemd notify, Edge TPU model info.
 # With FS_ARM64_HEAVY=1 also: the fault script, whose kill -9 case expects
@@ -133,6 +206,6 @@ for s in "${scripts[@]}"; do
     *)    run "$s" 300 bash "$f" ;;
   esac
 done
-t_run=$((SECONDS - t0))
-echo "# arm64 timings: deps ${t_deps}s, cross build ${t_build}s, test programs ${t_prog}s, scripts $((t_run - t_prog))s under qemu-aarch64"
+t_run=$((SECONDS - t_run0))
+echo "# arm64 timings: deps ${t_deps}s, cross build ${t_build}s, test programs ${t_prog}s, fast vs reference ${t_fast}s, scripts $((t_run - t_prog - t_fast))s under qemu-aarch64"
 exit $failed

@@ -193,7 +193,8 @@ def cmd_train(a):
     train.train(a.images, a.masks, a.output, init=a.init, crop=a.crop, batch_size=a.batch,
                 iters=a.iters, lr=a.lr, val_fraction=a.val_fraction, seed=a.seed,
                 eval_every=a.eval_every, patience=a.patience, tile=a.tile, threads=a.threads,
-                invert=a.invert, balance_polarity=a.balance_polarity, on_object=a.on_object)
+                invert=a.invert, balance_polarity=a.balance_polarity, on_object=a.on_object,
+                val_names=a.val_names, blur=a.blur, illum=a.illum)
     return 0
 
 
@@ -277,6 +278,12 @@ def main(argv=None):
                         "bright objects on a dark one equally often")
     t.add_argument("--on-object", type=float, default=0.0,
                    help="fraction of crops placed to contain a foreground pixel")
+    t.add_argument("--val-names", help="comma-separated image names held out for validation "
+                   "(instead of the seeded --val-fraction split)")
+    t.add_argument("--blur", type=float, default=0.0,
+                   help="probability of a defocus blur (Gaussian, sigma 0.5-2 px) on a crop")
+    t.add_argument("--illum", type=float, default=0.0,
+                   help="probability of an uneven-illumination ramp (gain 1 +- up to 0.2) on a crop")
     t.set_defaults(func=cmd_train)
 
     a = p.parse_args(argv)

@@ -148,7 +148,17 @@ def cmd_eval(a):
             img = imageio.load_grey(p)
             truth = imageio.load_mask(imageio.find_mask(a.masks, p))
             t0 = time.time()
-            out = tiling.run_tiled(img, size, a.overlap, run)
+            cached = os.path.join(a.prob_dir, os.path.basename(p)) if a.prob_dir else None
+            if cached and thr and os.path.exists(cached):
+                # A map saved by --save-prob from this model: the tiles are
+                # not run again (whole-field inference costs minutes here).
+                out = imageio.load_grey(cached)
+            else:
+                out = tiling.run_tiled(img, size, a.overlap, run)
+            if a.save_prob:
+                os.makedirs(a.save_prob, exist_ok=True)
+                imageio.save_grey(os.path.join(a.save_prob, os.path.basename(p)),
+                                  instances.prob_u8(out, thr == 0.0))
             s = metrics.scores(out > thr, truth)
             s["image"] = os.path.basename(p)
             s["seconds"] = round(time.time() - t0, 2)
@@ -243,6 +253,9 @@ def main(argv=None):
     v.add_argument("--names", help="comma-separated image names to evaluate")
     v.add_argument("--json", help="write the full report here")
     v.add_argument("--threads", type=int, default=2)
+    v.add_argument("--save-prob", help="save each stitched probability map (p x 256 PNG) here")
+    v.add_argument("--prob-dir", help="read stitched maps saved by --save-prob instead of running "
+                   "int8 models (only for images found there)")
     v.add_argument("--no-cells", action="store_true",
                    help="skip the per-cell scores (firmware labelling through fscells)")
     v.add_argument("--fscells", help="path of the fscells binary")

@@ -281,6 +281,14 @@ static void test_errors(check_state *cs)
 	memset(s.map, 0, 64 * 48);
 	rc = fw_separate(ws, need, s.map, 64, 48, &o, lab, NULL, &e);
 	CHECK(cs, rc == 0, "empty: %d", rc);
+	/* Degenerate shapes: one row, one column (the EDT's edge cases). */
+	uint8_t strip[50];
+	memset(strip, 200, sizeof strip);
+	strip[25] = 0;
+	rc = fw_separate(ws, need, strip, 50, 1, &o, lab, NULL, &e);
+	CHECK(cs, rc == 2, "1x50 strip cut once: want 2 cells, got %d", rc);
+	rc = fw_separate(ws, need, strip, 1, 50, &o, lab, NULL, &e);
+	CHECK(cs, rc == 2 && lab[0] == 1 && lab[49] == 2 && lab[25] == 0, "50x1 strip: %d", rc);
 	free(ws);
 	free(s.map);
 	check_end(cs);

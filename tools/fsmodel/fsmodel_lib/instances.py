@@ -44,7 +44,7 @@ def label_cells(prob, opts=None, fscells=None, plain=False):
     try:
         src, dst = os.path.join(tmp, "prob.png"), os.path.join(tmp, "labels.png")
         Image.fromarray(np.ascontiguousarray(prob, np.uint8)).save(src)
-        argv = [exe, src, "--labels", dst, "--threshold", "128"]
+        argv = [exe, src, "--labels", dst] + ([] if "threshold" in o else ["--threshold", "128"])
         for k, v in o.items():
             argv += [f"--{k}", str(v)]
         if plain:

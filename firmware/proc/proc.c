@@ -7,6 +7,8 @@
 
 struct fw_proc {
 	size_t max_px;
+	void *ws;          /* fw_separate's workspace; fw_label borrows it: */
+	size_t ws_bytes;
 	uint32_t *queue;   /* flood-fill queue: one component's pixels */
 	uint32_t *scratch; /* second label plane for growing */
 };
@@ -106,9 +108,18 @@ int fw_proc_new(int max_w, int max_h, fw_proc **out, fs_err *err)
 	if (!p)
 		return fs_err_set(err, -ENOMEM, "proc: out of memory");
 	p->max_px = (size_t)max_w * (size_t)max_h;
-	p->queue = malloc(p->max_px * sizeof *p->queue);
-	p->scratch = malloc(p->max_px * sizeof *p->scratch);
-	if (!p->queue || !p->scratch) {
+	/* One block serves both labellers (they never run at once): the
+	 * separation needs > 9 bytes a pixel, fw_label two u32 planes. */
+	size_t planes = (p->max_px * 4 + 7) / 8 * 8 + p->max_px * 4;
+	p->ws_bytes = fw_sep_workspace_size(max_w, max_h);
+	if (p->ws_bytes < planes)
+		p->ws_bytes = planes;
+	p->ws = malloc(p->ws_bytes);
+	if (p->ws) {
+		p->queue = p->ws;
+		p->scratch = (uint32_t *)(void *)((char *)p->ws + (p->max_px * 4 + 7) / 8 * 8);
+	}
+	if (!p->ws) {
 		fw_proc_free(p);
 		return fs_err_set(err, -ENOMEM, "proc: out of memory for %dx%d working planes", max_w, max_h);
 	}
@@ -120,8 +131,7 @@ void fw_proc_free(fw_proc *p)
 {
 	if (!p)
 		return;
-	free(p->queue);
-	free(p->scratch);
+	free(p->ws);
 	free(p);
 }
 
@@ -206,6 +216,13 @@ int fw_label(fw_proc *p, const uint8_t *mask, int w, int h, const fw_label_opts 
 	for (int g = 0; g < o->grow_px; g++)
 		grow_once(lab, p->scratch, w, h);
 	return (int)(next - 1);
+}
+
+int fw_label_separate(fw_proc *p, const uint8_t *map, int w, int h, const fw_sep_opts *o, uint32_t *labels,
+		      fw_sep_stats *st, fs_err *err)
+{
+	/* fw_separate checks that this shape fits the block. */
+	return fw_separate(p->ws, p->ws_bytes, map, w, h, o, labels, st, err);
 }
 
 void fw_measure(const uint32_t *lab, int n, const fs_image *g, double pixel_um, fw_cell *cells)

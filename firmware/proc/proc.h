@@ -34,7 +34,16 @@ typedef struct fw_cell {
 	double perimeter_px;    /* crack length x pi/4 (unbiased for random directions) */
 	double circularity;     /* 4 pi area / perimeter^2; about 1 for a disc */
 	double mean_intensity;  /* of the analysed image under the cell */
+	uint32_t flags;         /* FW_CELL_* (fw_cells_flag); 0 from fw_measure */
 } fw_cell;
+
+/* Per-cell flags. A border cell is cut by the image edge: counted or not
+ * by the lab's counting convention (e.g. only two of the four edges), so it
+ * is kept and flagged, never dropped. A clump is far larger than the FOV's
+ * median cell: touching cells the separation could not split, or a
+ * leukocyte; parasitaemia may want to exclude or re-count it. */
+#define FW_CELL_BORDER 1u
+#define FW_CELL_CLUMP  2u
 
 typedef struct fw_proc fw_proc;
 
@@ -54,6 +63,67 @@ typedef struct fw_label_opts {
  * a 16-bit label image). */
 int fw_label(fw_proc *p, const uint8_t *mask, int w, int h, const fw_label_opts *opts,
 	     uint32_t *labels, fs_err *err);
+
+/* ---- instance separation (separate.c) ----------------------------------
+ * Touching cells merge in a thresholded probability map once the thin
+ * background line between them is lost. fw_separate splits them with a
+ * seeded watershed on the Euclidean distance transform of the mask: a
+ * distance peak becomes a seed only if it rises at least h_px above the
+ * saddle joining it to a deeper peak (h-maxima / dynamics), so a cell's
+ * ragged outline does not split it. Pixels where two seeds' floods meet are
+ * background (a 1-px line, as in Cellpose-style masks). Pieces smaller
+ * than speck_frac x the FOV's own median cell area are dropped unless they
+ * touch the image edge (cut cells are kept and flagged). */
+typedef struct fw_sep_opts {
+	int threshold;          /* foreground: map[i] >= threshold (128 for p x 256 maps, 1 for 0/1 masks) */
+	int connectivity;       /* 4 or 8: neighbours in the flood */
+	double h_px;            /* split depth in pixels of distance; 0 = every peak a cell */
+	int min_area_px;        /* every piece smaller is dropped, border ones too */
+	double speck_frac;      /* interior pieces < speck_frac x median area are dropped; 0 = off */
+	int grow_px;            /* per-cell growth after separation that never merges cells */
+} fw_sep_opts;
+
+/* The defaults tuned on the Octopi RBC fields (proc.c documents them). */
+void fw_sep_defaults(fw_sep_opts *o);
+
+typedef struct fw_sep_stats {
+	int seeds;              /* watershed regions before dropping specks */
+	int specks;             /* pieces dropped (below min_area_px or the learnt speck size) */
+	int cells;              /* kept (the return value) */
+	double speck_area_px;   /* the learnt speck size: speck_frac x median */
+	double median_area_px;  /* median area of the kept cells not cut by the edge, after growing */
+} fw_sep_stats;
+
+/* Bytes of working memory fw_separate needs for a w x h map (0 if the size
+ * is out of range). The caller owns it (one block per thread, reused for
+ * every FOV): fw_separate itself never allocates. */
+size_t fw_sep_workspace_size(int w, int h);
+
+/* Labels the cells of a w x h map (row-major, no padding) into labels
+ * (w*h, 0 = background, 1..n in raster order of first pixel). Returns n or
+ * a negative error (workspace too small, bad options, more than 65535
+ * cells). st may be NULL. */
+int fw_separate(void *ws, size_t ws_bytes, const uint8_t *map, int w, int h, const fw_sep_opts *o,
+		uint32_t *labels, fw_sep_stats *st, fs_err *err);
+
+/* fw_separate with the working memory of p (allocated by fw_proc_new). */
+int fw_label_separate(fw_proc *p, const uint8_t *map, int w, int h, const fw_sep_opts *o,
+		      uint32_t *labels, fw_sep_stats *st, fs_err *err);
+
+/* Per-FOV counts for run.json / the writer. */
+typedef struct fw_cell_counts {
+	int cells;              /* all cells, = n */
+	int border;             /* of which cut by the image edge */
+	int clumps;             /* of which flagged FW_CELL_CLUMP */
+	int interior_single;    /* neither: the cells a strict count uses */
+} fw_cell_counts;
+
+/* Sets FW_CELL_BORDER (bounding box on the w x h image's edge) and
+ * FW_CELL_CLUMP (area > clump_frac x median_area_px; median 0 or clump_frac
+ * 0 = no clumps) on cells measured by fw_measure, and counts them. counts
+ * may be NULL. */
+void fw_cells_flag(fw_cell *cells, int n, int w, int h, double median_area_px, double clump_frac,
+		   fw_cell_counts *counts);
 
 /* Measures cells 1..n of labels over the 8-bit grey image; cells[i] is
  * label i+1. */

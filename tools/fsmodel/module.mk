@@ -2,3 +2,9 @@
 # tests/tools/ need these Debian packages.
 DEPS_PACKAGES += python3-torch python3-numpy python3-scipy python3-pil python3-onnx \
                  python3-flatbuffers
+
+# fscells: the firmware's cell labelling (firmware/proc) on a probability
+# map, so `fsmodel eval` scores what the device does; also times it.
+BINS += fscells
+bin_fscells_SRCS := tools/fsmodel/fscells.c
+BENCH_CMD := $(if $(BENCH_CMD),$(BENCH_CMD) && )tools/fsmodel/bench_cells.sh $(abspath $(B))/bin/fscells

@@ -104,8 +104,26 @@ def cmd_onnx(a):
     return cmd_export(a)
 
 
+def cell_scores(instances, prob, truth, a):
+    """Per-cell scores of the firmware's labelling (fscells) of one stitched
+    probability map against the mask's instances, with and without
+    separation; the Jaccard is that of the labelled cells (after growth), the
+    mask the device writes."""
+    opts = {"h": a.cells_h, "grow": a.grow, "min-area": a.min_area, "speck": a.speck}
+    ref, _ = instances.reference_instances(truth)
+    out = {"options": opts}
+    for mode in ("separated", "plain"):
+        lab, st = instances.label_cells(prob, opts, fscells=a.fscells, plain=mode == "plain")
+        c = instances.match(lab, ref)
+        fg = lab > 0
+        c["jaccard"] = float(np.logical_and(fg, truth).sum() / max(1, np.logical_or(fg, truth).sum()))
+        c.update({k: st[k] for k in ("border", "clumps", "specks", "median_area_px", "cpu_ms")})
+        out[mode] = c
+    return out
+
+
 def cmd_eval(a):
-    from . import imageio, m2unet, metrics, runners, tiling
+    from . import imageio, instances, m2unet, metrics, runners, tiling
     torch.set_num_threads(a.threads)
     paths = _select(imageio.list_images(a.images), a.names)
     if a.limit:
@@ -130,19 +148,49 @@ def cmd_eval(a):
             img = imageio.load_grey(p)
             truth = imageio.load_mask(imageio.find_mask(a.masks, p))
             t0 = time.time()
-            out = tiling.run_tiled(img, size, a.overlap, run)
+            cached = os.path.join(a.prob_dir, os.path.basename(p)) if a.prob_dir else None
+            if cached and thr and os.path.exists(cached):
+                # A map saved by --save-prob from this model: the tiles are
+                # not run again (whole-field inference costs minutes here).
+                out = imageio.load_grey(cached)
+            else:
+                out = tiling.run_tiled(img, size, a.overlap, run)
+            if a.save_prob:
+                os.makedirs(a.save_prob, exist_ok=True)
+                imageio.save_grey(os.path.join(a.save_prob, os.path.basename(p)),
+                                  instances.prob_u8(out, thr == 0.0))
             s = metrics.scores(out > thr, truth)
             s["image"] = os.path.basename(p)
             s["seconds"] = round(time.time() - t0, 2)
+            msg = (f"{os.path.basename(mpath)} [{kind}] {s['image']}: Jaccard {s['jaccard']:.4f} "
+                   f"Dice {s['dice']:.4f} components {s['cells_pred']}/{s['cells_true']} "
+                   f"({100 * s['count_err']:+.1f}%) {s['seconds']} s")
+            if not a.no_cells:
+                prob = instances.prob_u8(out, thr == 0.0)
+                s["cells"] = cell_scores(instances, prob, truth, a)
+                c = s["cells"]["separated"]
+                msg += (f"\n    cells {c['cells_pred']} vs {c['cells_true']} reference ({100 * c['count_err']:+.2f}%), "
+                        f"P {c['precision']:.4f} R {c['recall']:.4f} F1@0.5 {c['f1']:.4f}, "
+                        f"Jaccard {c['jaccard']:.4f}; without separation {s['cells']['plain']['cells_pred']} "
+                        f"({100 * s['cells']['plain']['count_err']:+.2f}%), F1 {s['cells']['plain']['f1']:.4f}")
             rows.append(s)
-            print(f"{os.path.basename(mpath)} [{kind}] {s['image']}: Jaccard {s['jaccard']:.4f} "
-                  f"Dice {s['dice']:.4f} cells {s['cells_pred']}/{s['cells_true']} "
-                  f"({100 * s['count_err']:+.1f}%) {s['seconds']} s", flush=True)
+            print(msg, flush=True)
         mean = {k: float(np.mean([r[k] for r in rows])) for k in ("jaccard", "dice", "count_err")}
         mean["abs_count_err"] = float(np.mean([abs(r["count_err"]) for r in rows]))
         print(f"{os.path.basename(mpath)} [{kind}] mean over {len(rows)}: Jaccard "
-              f"{mean['jaccard']:.4f} Dice {mean['dice']:.4f} count error "
+              f"{mean['jaccard']:.4f} Dice {mean['dice']:.4f} component count error "
               f"{100 * mean['count_err']:+.1f}% (|.| {100 * mean['abs_count_err']:.1f}%)", flush=True)
+        if not a.no_cells:
+            mean["cells"] = {}
+            for mode in ("separated", "plain"):
+                cs = [r["cells"][mode] for r in rows]
+                m = {k: float(np.mean([c[k] for c in cs]))
+                     for k in ("count_err", "precision", "recall", "f1", "jaccard")}
+                m["abs_count_err"] = float(np.mean([abs(c["count_err"]) for c in cs]))
+                mean["cells"][mode] = m
+                print(f"{os.path.basename(mpath)} [{kind}] cells ({mode}): |count error| "
+                      f"{100 * m['abs_count_err']:.2f}% (mean {100 * m['count_err']:+.2f}%), F1@0.5 "
+                      f"{m['f1']:.4f}, Jaccard {m['jaccard']:.4f}", flush=True)
         report[mpath] = dict(kind=kind, tile=size, overlap=a.overlap, per_image=rows, mean=mean)
     if a.json:
         with open(a.json, "w") as f:
@@ -155,8 +203,14 @@ def cmd_train(a):
     train.train(a.images, a.masks, a.output, init=a.init, crop=a.crop, batch_size=a.batch,
                 iters=a.iters, lr=a.lr, val_fraction=a.val_fraction, seed=a.seed,
                 eval_every=a.eval_every, patience=a.patience, tile=a.tile, threads=a.threads,
-                invert=a.invert, balance_polarity=a.balance_polarity, on_object=a.on_object)
+                invert=a.invert, balance_polarity=a.balance_polarity, on_object=a.on_object,
+                val_names=a.val_names, blur=a.blur, illum=a.illum)
     return 0
+
+
+def instances_default(k):
+    from . import instances
+    return instances.DEFAULT_OPTS[k]
 
 
 def main(argv=None):
@@ -199,6 +253,19 @@ def main(argv=None):
     v.add_argument("--names", help="comma-separated image names to evaluate")
     v.add_argument("--json", help="write the full report here")
     v.add_argument("--threads", type=int, default=2)
+    v.add_argument("--save-prob", help="save each stitched probability map (p x 256 PNG) here")
+    v.add_argument("--prob-dir", help="read stitched maps saved by --save-prob instead of running "
+                   "int8 models (only for images found there)")
+    v.add_argument("--no-cells", action="store_true",
+                   help="skip the per-cell scores (firmware labelling through fscells)")
+    v.add_argument("--fscells", help="path of the fscells binary")
+    v.add_argument("--cells-h", type=float, default=instances_default("h"),
+                   help="separation depth in px (fw_sep_opts.h_px)")
+    v.add_argument("--grow", type=int, default=instances_default("grow"),
+                   help="per-cell growth after labelling (the clinic configuration's grow_px)")
+    v.add_argument("--min-area", type=int, default=instances_default("min-area"))
+    v.add_argument("--speck", type=float, default=instances_default("speck"),
+                   help="pieces under this fraction of the median cell are specks")
     v.set_defaults(func=cmd_eval)
 
     t = sub.add_parser("train", help="train or fine-tune M2U-Net on image/mask pairs")
@@ -224,6 +291,12 @@ def main(argv=None):
                         "bright objects on a dark one equally often")
     t.add_argument("--on-object", type=float, default=0.0,
                    help="fraction of crops placed to contain a foreground pixel")
+    t.add_argument("--val-names", help="comma-separated image names held out for validation "
+                   "(instead of the seeded --val-fraction split)")
+    t.add_argument("--blur", type=float, default=0.0,
+                   help="probability of a defocus blur (Gaussian, sigma 0.5-2 px) on a crop")
+    t.add_argument("--illum", type=float, default=0.0,
+                   help="probability of an uneven-illumination ramp (gain 1 +- up to 0.2) on a crop")
     t.set_defaults(func=cmd_train)
 
     a = p.parse_args(argv)

@@ -6,8 +6,13 @@ being ignored). Augmentation: random crops, flips, 90-degree turns, small
 rotations, gain/offset/gamma jitter and, optionally, intensity inversion
 (nuclei are bright on dark in fluorescence but dark on bright in
 brightfield and H&E; inverting crops lets every image teach both
-polarities), polarity-balanced image sampling and crops centred on objects.
-A seeded split holds out validation
+polarities), polarity-balanced image sampling and crops centred on objects;
+optionally defocus (Gaussian blur, `blur`) and uneven illumination (a
+linear gain ramp across the crop, `illum`), the two ways a field
+microscope's images drift from the training set. Targets are the masks as
+given (mask > 127): no erosion, and the background line a mask keeps
+between touching cells stays background, so the network learns to keep
+cells apart. A seeded split (or `val_names`) holds out validation
 images; the checkpoint with the best validation Jaccard (whole images,
 tiled like the firmware) is kept, and training stops early when it has not
 improved for `patience` evaluations.
@@ -32,7 +37,15 @@ def load_pairs(images, masks):
     return pairs
 
 
-def split(pairs, val_fraction, seed):
+def split(pairs, val_fraction, seed, val_names=None):
+    """Validation images: the named ones, or a seeded random fraction."""
+    if val_names:
+        want = [n.strip() for n in val_names.split(",") if n.strip()]
+        have = {p[0] for p in pairs}
+        missing = [n for n in want if n not in have]
+        if missing:
+            raise ValueError(f"--val-names: {', '.join(missing)} not among the {len(pairs)} images")
+        return [p for p in pairs if p[0] not in want], [p for p in pairs if p[0] in want]
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(pairs))
     nval = max(1, int(round(len(pairs) * val_fraction)))
@@ -76,7 +89,24 @@ def sampling_weights(pairs, balance_polarity):
     return w / w.sum()
 
 
-def batch(pairs, n, size, rng, max_rot_deg=10.0, invert=0.0, weights=None, on_object=0.0):
+def defocus(img, sigma):
+    """Gaussian blur (separable, reflected edges): a slightly defocused field."""
+    from scipy import ndimage
+    return ndimage.gaussian_filter(img, sigma, mode="reflect")
+
+
+def illumination(img, rng, strength=0.2):
+    """Multiplies by a random linear ramp 1 +- strength across the crop:
+    uneven LED illumination or a tilted condenser."""
+    h, w = img.shape
+    a = rng.uniform(0, 2 * math.pi)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    ramp = (np.cos(a) * (xx / max(w - 1, 1) - 0.5) + np.sin(a) * (yy / max(h - 1, 1) - 0.5)) * 2
+    return img * (1.0 + strength * rng.uniform(0.3, 1.0) * ramp)
+
+
+def batch(pairs, n, size, rng, max_rot_deg=10.0, invert=0.0, weights=None, on_object=0.0,
+          blur=0.0, illum=0.0):
     xs, ys = [], []
     for _ in range(n):
         _, img, msk = pairs[rng.choice(len(pairs), p=weights)]
@@ -88,6 +118,10 @@ def batch(pairs, n, size, rng, max_rot_deg=10.0, invert=0.0, weights=None, on_ob
         i = i.astype(np.float32)
         if rng.random() < invert:
             i = 255.0 - i
+        if rng.random() < blur:
+            i = defocus(i, rng.uniform(0.5, 2.0))
+        if rng.random() < illum:
+            i = illumination(i, rng)
         # intensity jitter: gain, offset, gamma (microscopes differ in all three)
         g = rng.uniform(0.75, 1.25)
         gamma = rng.uniform(0.8, 1.25)
@@ -135,14 +169,15 @@ def evaluate(model, pairs, tile):
 
 def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, iters=1500,
           lr=2e-3, val_fraction=0.2, seed=0, eval_every=100, patience=5, tile=256,
-          threads=None, invert=0.0, balance_polarity=False, on_object=0.0, log=None):
+          threads=None, invert=0.0, balance_polarity=False, on_object=0.0, log=None,
+          val_names=None, blur=0.0, illum=0.0):
     log = log or (lambda s: print(s, flush=True))
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     if threads:
         torch.set_num_threads(threads)
     pairs = load_pairs(images, masks)
-    tr, va = split(pairs, val_fraction, seed)
+    tr, va = split(pairs, val_fraction, seed, val_names)
     log(f"train: {len(tr)} images, validation: {len(va)} images ({', '.join(p[0] for p in va)})")
     weights = sampling_weights(tr, balance_polarity)
     if init:
@@ -157,7 +192,7 @@ def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, 
     hist = []
     for it in range(1, iters + 1):
         x, y = batch(tr, batch_size, crop, rng, invert=invert, weights=weights,
-                     on_object=on_object)
+                     on_object=on_object, blur=blur, illum=illum)
         loss = loss_fn(model(x), y)
         opt.zero_grad()
         loss.backward()
@@ -173,7 +208,8 @@ def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, 
                             "meta": dict(iter=it, val_jaccard=j, in_channels=in_channels,
                                          val_images=[p[0] for p in va], seed=seed,
                                          invert=invert, balance_polarity=balance_polarity,
-                                         on_object=on_object, crop=crop, batch=batch_size, lr=lr,
+                                         on_object=on_object, blur=blur, illum=illum,
+                                         crop=crop, batch=batch_size, lr=lr,
                                          init=os.path.basename(init) if init else None)}, out)
             else:
                 bad += 1

@@ -7,4 +7,5 @@ DEPS_PACKAGES += python3-torch python3-numpy python3-scipy python3-pil python3-o
 # map, so `fsmodel eval` scores what the device does; also times it.
 BINS += fscells
 bin_fscells_SRCS := tools/fsmodel/fscells.c
+bin_fscells_LIBS := fsfw
 BENCH_CMD := $(if $(BENCH_CMD),$(BENCH_CMD) && )tools/fsmodel/bench_cells.sh $(abspath $(B))/bin/fscells

@@ -16,6 +16,7 @@ model=$FS_TOP/nn/models/rbc_m2unet_int8_1024.tflite
 
 # The model card's tiling (32 px overlap), raw output: grow_px 0.
 conf=$(make_conf rbc "$FS_TOP/board/sim.conf" "$model" segmentation.grow_px=0 segmentation.tile_overlap=32 \
+  segmentation.max_arena_mb=0 \
   segmentation.min_cell_area_px=20)
 if [ "${FS_RBC_IMAGES:-}" = all ]; then imgs=("$data"/images/rbc_0*.png); else imgs=("$data/images/rbc_00.png"); fi
 for img in "${imgs[@]}"; do

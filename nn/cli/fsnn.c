@@ -3,7 +3,7 @@
  *
  *   fsnn info  MODEL [--json]
  *   fsnn run   MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png]
- *   fsnn bench MODEL [--threads N] [--runs N]
+ *   fsnn bench MODEL [--threads N] [--runs N] [--json]
  *
  * Raw tensors are little-endian bytes, as /work/shared/tools/oracle's
  * litert_run.mjs reads and writes them, so outputs can be compared with
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "fsnn.h"
@@ -26,7 +27,7 @@
 static const char usage[] =
 	"usage: fsnn info MODEL [--json]\n"
 	"       fsnn run MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png]\n"
-	"       fsnn bench MODEL [--threads N] [--runs N]\n";
+	"       fsnn bench MODEL [--threads N] [--runs N] [--json]\n";
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail(const char *fmt, ...)
@@ -497,8 +498,11 @@ static int cmd_bench(int argc, char **argv)
 {
 	const char *path = NULL;
 	int threads = 1, runs = 10;
+	bool json = false;
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--threads") == 0) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "--threads") == 0) {
 			if (parse_count("--threads", i + 1 < argc ? argv[++i] : NULL, 64, &threads))
 				return 1;
 		} else if (strcmp(argv[i], "--runs") == 0) {
@@ -552,6 +556,26 @@ static int cmd_bench(int argc, char **argv)
 	double median = n % 2 ? all[n / 2] : (all[n / 2 - 1] + all[n / 2]) / 2;
 	fsnn_memory_info mem;
 	fsnn_model_memory_info(m, &mem);
+	if (json) {
+		/* One line for nn/tools/bench.py: GMAC = sum of the ops' MACs / 1e9
+		 * (as fsnn info counts them), peak RSS of this process so far. */
+		uint64_t macs = 0;
+		for (int i = 0; i < fsnn_model_num_ops(m); i++) {
+			fsnn_op_info op;
+			if (fsnn_model_op_info(m, i, &op) == FSNN_OK)
+				macs += op.macs;
+		}
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		printf("{\"model\": ");
+		print_json_string(stdout, path);
+		printf(", \"engine\": \"fsnn\", \"threads\": %d, \"runs\": %d, \"median_ms\": %.6g, "
+		       "\"min_ms\": %.6g, \"max_ms\": %.6g, \"gmac\": %.6g, \"peak_rss_mb\": %.6g, "
+		       "\"load_ms\": %.6g, \"arena_bytes\": %zu}\n",
+		       threads, runs, median, all[0], all[n - 1], (double)macs / 1e9,
+		       (double)ru.ru_maxrss / 1024.0, t_load, mem.arena_bytes);
+		goto out;
+	}
 	printf("%s: %d thread%s x %d runs: median %.4g ms, min %.4g ms, max %.4g ms per invoke; "
 	       "%.1f invokes/s overall; load %.1f ms; arena %zu bytes\n",
 	       path, threads, threads == 1 ? "" : "s", runs, median, all[0], all[n - 1],

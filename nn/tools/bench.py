@@ -124,30 +124,39 @@ def last_json(text):
 
 
 class Fsnn:
-    """What this fsnn binary's bench command supports (the CLI is growing)."""
+    """What this fsnn binary's bench command supports (the CLI is growing):
+    a flag counts as known if the usage names it or if `fsnn bench` does
+    not refuse it as an unknown argument."""
 
     def __init__(self, path):
         self.path = path
         rc, out, err, _ = run4([path, "--help"])
-        usage = out + err
-        self.has_contexts = "--contexts" in usage
-        self.has_input_size = "--input-size" in usage
-        self.has_warmup = "--warmup" in usage
-        self.has_json = "--json" in usage.split("bench", 1)[-1]
+        self.usage = out + err
+        self.has_contexts = self.knows("bench", "--contexts", "1")
+        self.has_input_size = self.knows("bench", "--input-size", "32x32")
+        self.info_input_size = self.has_input_size and self.knows("info", "--input-size", "32x32")
+        self.has_warmup = self.knows("bench", "--warmup", "1")
+        self.has_json = self.knows("bench", "--json")
+
+    def knows(self, cmd, flag, *value):
+        if flag in self.usage.split(cmd, 1)[-1].split("fsnn ", 1)[0]:
+            return True
+        rc, out, err, _ = run4([self.path, cmd, "/nonexistent/bench-probe.tflite", flag, *value])
+        msg = (out + err).lower()
+        return not (flag in msg and re.search(r"unexpected|unknown|unrecogni[sz]ed|invalid option", msg))
 
     def gmac(self, model, resize=None):
+        """GMAC per invoke as fsnn counts them; None if it cannot tell."""
         cmd = [self.path, "info", model, "--json"]
-        if resize and self.has_input_size:
+        if resize:
+            if not self.info_input_size:
+                return None
             cmd += ["--input-size", resize]
         rc, out, err, _ = run4(cmd)
         try:
-            d = json.loads(out)
-            g = d["macs"] / 1e9
-        except (ValueError, KeyError):
+            return json.loads(out)["macs"] / 1e9
+        except (ValueError, KeyError, TypeError):
             return None
-        if resize and not self.has_input_size:
-            return None
-        return g
 
     def bench(self, model, threads, runs, warmup, ref, resize, timeout):
         cmd = [self.path, "bench", model, "--threads", str(threads), "--runs", str(runs)]
@@ -311,9 +320,17 @@ def cmd_bench(a):
             else:
                 fsnn_model = m["tflite_file"]
         lite_model = m.get("tflite_file", m["tflite"]) if resize else m["tflite"]
-        gmac = None
-        if os.path.isfile(fsnn_model):
-            gmac = fsnn.gmac(fsnn_model, fsnn_resize)
+        gmac = fsnn.gmac(fsnn_model, fsnn_resize) if os.path.isfile(fsnn_model) else None
+        if gmac is None and resize:
+            # Same network at another size: from the exported file, else
+            # scaled by area (exact for a fully convolutional network).
+            if os.path.isfile(m["tflite_file"]):
+                gmac = fsnn.gmac(m["tflite_file"])
+            if gmac is None:
+                base = fsnn.gmac(m["tflite"])
+                h, w = (int(v) for v in resize.split("x"))
+                bh, bw = (int(v) for v in m.get("base_size", "1024x1024").split("x"))
+                gmac = base * h * w / (bh * bw) if base else None
         if size is None:
             try:
                 info = json.loads(subprocess.run([fsnn.path, "info", m["tflite"], "--json"],

@@ -158,6 +158,17 @@ class Fsnn:
         except (ValueError, KeyError, TypeError):
             return None
 
+    def same_kernels(self, model):
+        """True if `fsnn info` prints the same with FSNN_KERNELS=ref as without."""
+        outs = []
+        for ref in (False, True):
+            env = {k: v for k, v in os.environ.items() if k != "FSNN_KERNELS"}
+            if ref:
+                env["FSNN_KERNELS"] = "ref"
+            outs.append(subprocess.run([self.path, "info", model], capture_output=True, text=True,
+                                       env=env).stdout)
+        return outs[0] == outs[1]
+
     def bench(self, model, threads, runs, warmup, ref, resize, timeout):
         cmd = [self.path, "bench", model, "--threads", str(threads), "--runs", str(runs)]
         if warmup != 1 and self.has_warmup:
@@ -303,6 +314,10 @@ def cmd_bench(a):
             "--threads N still means N contexts): fsnn rows above 1 thread are skipped")
     if not fsnn.has_json:
         say("bench: this fsnn bench has no --json: reading its text line")
+    if "fsnn" in engines and "fsnn-ref" in engines and models and models[0]["tflite"] \
+            and fsnn.same_kernels(models[0]["tflite"]):
+        say("bench: `fsnn info` shows the same kernels with and without FSNN_KERNELS=ref (no fast "
+            "variants in this fsnn yet): the fsnn and fsnn-ref rows run the same code")
 
     rows, skipped = [], []
     t_start = time.time()

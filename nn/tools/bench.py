@@ -112,6 +112,13 @@ def run4(cmd, env=None, timeout=None):
     return p.returncode, out, err, p.peak_rss_mb
 
 
+def loadavg():
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "?"
+
+
 def last_json(text):
     for line in reversed(text.strip().splitlines()):
         line = line.strip()
@@ -305,7 +312,7 @@ def cmd_bench(a):
         if m.get("resize"):
             prepare_2048(m, fsnn, out, engines, a.no_setup)
 
-    load = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else []
+    load = loadavg().split()
     say(f"== make bench: engines side by side; {a.runs} runs after {a.warmup} warm-up, one invoke "
         f"at a time; threads {','.join(map(str, threads))}; {os.cpu_count()} CPUs; "
         f"load {' '.join(load)} ==")
@@ -391,7 +398,7 @@ def cmd_bench(a):
                            peak_rss_mb=round(d.get("peak_rss_mb") or 0, 1))
                 rows.append(row)
                 say(f"  {tag}: median {fmt_ms(row['median_ms'])} ms, min {fmt_ms(row['min_ms'])} ms, "
-                    f"peak {row['peak_rss_mb']:.0f} MB")
+                    f"peak {row['peak_rss_mb']:.0f} MB; load {loadavg()}")
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(rows, f, indent=1)
         f.write("\n")

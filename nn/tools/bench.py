@@ -190,6 +190,8 @@ class Fsnn:
         else:
             env.pop("FSNN_KERNELS", None)
         rc, out, err, rss = run4(cmd, env=env, timeout=timeout)
+        if rc < 0:
+            return None, f"killed by signal {-rc}"
         if rc != 0:
             return None, (err.strip() or out.strip() or f"exit status {rc}").splitlines()[-1]
         d = last_json(out)

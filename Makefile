@@ -146,8 +146,13 @@ test: deps
 run: deps all
 	@$(RUN_CMD)
 
+# Each module's bench command runs in turn (output kept in build/bench/bench.log),
+# then the summary commands, which may read that log (e.g. FOVs/min next to
+# pure inference latency).
 bench: all
-	@$(BENCH_CMD)
+	@mkdir -p $(B)/bench
+	@set -o pipefail; { $(BENCH_CMD); } 2>&1 | tee $(B)/bench/bench.log
+	@$(if $(BENCH_SUMMARY_CMD),$(BENCH_SUMMARY_CMD),true)
 
 fuzz:
 	@$(FUZZ_CMD)

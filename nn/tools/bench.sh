@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# make bench, engine part: fsnn bench on the committed models (the golden
-# models and the project's own), one thread, median and min per invoke.
-# Speed targets are read from this output, never asserted by tests.
+# make bench, engine part: fsnn (fast and reference kernels), ONNX Runtime and
+# LiteRT.js side by side on the default M2U-Net (1024 and 2048) and the golden
+# models, at 1 thread and all cores. A thin wrapper over nn/tools/bench.py
+# (see its --help; BENCH_RUNS, BENCH_THREADS, BENCH_MODELS, BENCH_ENGINES
+# narrow it). Speed targets are read from this output, never asserted by tests.
+# Usage: nn/tools/bench.sh FSNN_BINARY [RUNS] [bench.py options...]
 set -u
-fsnn=${1:?usage: nn/tools/bench.sh FSNN_BINARY [RUNS]}
-runs=${2:-10}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-echo "== fsnn bench (reference kernels, 1 thread, $runs runs; load $(cut -d' ' -f1-3 /proc/loadavg)) =="
-for m in "$top"/tests/vectors/golden/*/*.tflite "$top"/nn/models/*.tflite; do
-  [ -f "$m" ] || continue
-  "$fsnn" bench "$m" --runs "$runs" || echo "fsnn bench failed on $m"
-done
+case ${1:-} in
+  -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  "") echo "bench.sh: FSNN_BINARY is missing (usage: nn/tools/bench.sh FSNN_BINARY [RUNS] [options])" >&2; exit 2 ;;
+esac
+fsnn=$1; shift
+runs=()
+if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then runs=(--runs "$1"); shift; fi
+exec /usr/bin/python3 -u "$(dirname "$0")/bench.py" --fsnn "$fsnn" "${runs[@]}" "$@"

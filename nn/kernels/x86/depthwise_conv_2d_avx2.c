@@ -91,16 +91,19 @@ static fsnn_status dw_prepare_avx2(nn_prepare_ctx *ctx, nn_node *node, bool *acc
 typedef struct dw_job {
 	const nn_dw_data *d;
 	const dw_avx2_data *g;
-	const uint8_t *x;
+	const uint8_t *x, *x_end;
 	uint8_t *y;
 	int32_t ih, iw, C, oh, ow, kh, kw;
 	int32_t rows, rows_per_task;   /* rows = batch * oh */
 } dw_job;
 
-/* 16 input bytes (n valid) widened to int16. */
-static inline __m256i load16(const uint8_t *p, int n, bool u8)
+/* 16 input bytes widened to int16. Past the last channel the bytes belong
+ * to the next pixel and meet zero weights, so only the tensor's end needs
+ * a partial copy. */
+static inline __m256i load16(const uint8_t *p, const uint8_t *end, bool u8)
 {
 	__m128i b;
+	const ptrdiff_t n = end - p;
 	if (n >= CB) {
 		b = _mm_loadu_si128((const __m128i *)(const void *)p);
 	} else {
@@ -189,9 +192,9 @@ static void run_rows(void *arg, int task, int thread)
 				for (int p = 0; p < g->pairs; p++) {
 					const uint8_t *p0 = tap[2 * p];
 					const uint8_t *p1 = 2 * p + 1 < g->taps ? tap[2 * p + 1] : NULL;
-					const __m256i x0 = p0 ? load16(p0 + c0, n, g->u8) : vxz;
+					const __m256i x0 = p0 ? load16(p0 + c0, j->x_end, g->u8) : vxz;
 					/* past the last tap the weights are zero: any x will do */
-					const __m256i x1 = p1 ? load16(p1 + c0, n, g->u8) : vxz;
+					const __m256i x1 = p1 ? load16(p1 + c0, j->x_end, g->u8) : vxz;
 					const __m256i *wv = (const __m256i *)(const void *)(wb + (size_t)p * 32);
 					alo = _mm256_add_epi32(alo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1),
 										      _mm256_loadu_si256(wv)));
@@ -215,6 +218,7 @@ static fsnn_status dw_eval_avx2(const nn_eval_ctx *ec, const nn_node *node)
 		.ih = in->dims[1], .iw = in->dims[2], .C = in->dims[3],
 		.oh = out->dims[1], .ow = out->dims[2], .kh = w->dims[1], .kw = w->dims[2],
 	};
+	j.x_end = j.x + in->bytes;
 	j.rows = out->dims[0] * j.oh;
 	/* A few tasks per thread balance uneven progress. */
 	const int32_t tasks = ec->num_threads * 4;

@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""Writes small single-op .tflite models with random shapes for
+test_variants_ops.c, which runs each with the reference kernels and with
+the fast variants and compares the outputs byte for byte.
+
+Usage: variant_ops_models.py OUTDIR [SEED]
+
+Shapes are chosen to reach every path of the variants: odd sizes, channel
+counts below, at and past the vector widths (16 and 32), stride 2,
+padding, per-tensor and per-channel weights, int8 and uint8, with and
+without bias (fp32 versus fixed-point requantisation), fused activations.
+Each file is named <OP>__<n>.tflite."""
+import os
+import sys
+
+import numpy as np
+
+top = os.environ.get("FS_TOP", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+sys.path.insert(0, os.path.join(top, "tools", "tflite"))
+from tflite_writer import ModelBuilder  # noqa: E402
+
+NONE, RELU, RELU_N1_TO_1, RELU6 = 0, 1, 2, 3
+SAME, VALID = 0, 1
+
+
+def qparams(rng, dtype):
+    """A random activation scale and zero point for dtype."""
+    scale = float(rng.uniform(0.005, 0.08))
+    zp = int(rng.integers(-128, 128)) if dtype == "INT8" else int(rng.integers(0, 256))
+    return scale, zp
+
+
+def rand_q(rng, dtype, shape):
+    if dtype == "INT8":
+        return rng.integers(-128, 128, shape).astype(np.int8)
+    return rng.integers(0, 256, shape).astype(np.uint8)
+
+
+def channels(rng):
+    return int(rng.choice([1, 3, 5, 8, 15, 16, 17, 24, 31, 32, 33, 40, 47, 64, 72]))
+
+
+def depthwise(rng, dtype):
+    mb = ModelBuilder()
+    k = int(rng.choice([3, 3, 3, 1, 2, 5]))
+    kh, kw = (k, k) if rng.random() < 0.85 else (k, int(rng.choice([1, 3])))
+    stride = int(rng.choice([1, 2]))
+    dil = 1 if rng.random() < 0.85 else 2
+    padding = SAME if rng.random() < 0.7 else VALID
+    c = channels(rng)
+    h, w = int(rng.integers(max(kh, 3) * dil, 20)), int(rng.integers(max(kw, 3) * dil, 24))
+    batch = 1 if rng.random() < 0.8 else 2
+    mult = 1 if rng.random() < 0.9 else 2
+    cout = c * mult
+    eff_h, eff_w = (kh - 1) * dil + 1, (kw - 1) * dil + 1
+    if padding == SAME:
+        oh, ow = -(-h // stride), -(-w // stride)
+    else:
+        oh, ow = (h - eff_h) // stride + 1, (w - eff_w) // stride + 1
+    sx, zx = qparams(rng, dtype)
+    sy, zy = qparams(rng, dtype)
+    x = mb.add_tensor("input", dtype, [batch, h, w, c], scale=sx, zero_point=zx)
+    per_channel = dtype == "INT8" and rng.random() < 0.7
+    nq = cout if per_channel else 1
+    ws = [float(s) for s in rng.uniform(0.002, 0.02, nq)]
+    if dtype == "INT8":
+        wz = [0] * nq
+        wdata = rng.integers(-127, 128, (1, kh, kw, cout)).astype(np.int8)
+    else:
+        wz = [int(rng.integers(0, 256))]
+        wdata = rng.integers(0, 256, (1, kh, kw, cout)).astype(np.uint8)
+    wt = mb.add_const("filter", wdata, scale=ws, zero_point=wz, quantized_dimension=3)
+    inputs = [x, wt]
+    if rng.random() < 0.75:   # with a bias XNNPACK's fp32 requantisation applies
+        bs = [sx * s for s in ws]
+        b = mb.add_const("bias", rng.integers(-3000, 3000, cout).astype(np.int32),
+                         scale=bs, zero_point=[0] * nq)
+        inputs.append(b)
+    y = mb.add_tensor("output", dtype, [batch, oh, ow, cout], scale=sy, zero_point=zy)
+    act = int(rng.choice([NONE, RELU, RELU6, RELU_N1_TO_1]))
+    mb.add_op("DEPTHWISE_CONV_2D", inputs, [y], version=3,
+              options=dict(padding=padding, stride_w=stride, stride_h=stride,
+                           depth_multiplier=mult, fused_activation_function=act,
+                           dilation_w_factor=dil, dilation_h_factor=dil))
+    mb.set_io([x], [y])
+    return mb.finish()
+
+
+GENERATORS = {
+    "DEPTHWISE_CONV_2D": (depthwise, 40),
+}
+
+
+def main():
+    out = sys.argv[1]
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 20261201
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for op, (gen, count) in GENERATORS.items():
+        for i in range(count):
+            dtype = "INT8" if i % 2 == 0 else "UINT8"
+            with open(os.path.join(out, f"{op}__{i:02d}.tflite"), "wb") as f:
+                f.write(gen(rng, dtype))
+
+
+if __name__ == "__main__":
+    main()

@@ -86,8 +86,29 @@ def depthwise(rng, dtype):
     return mb.finish()
 
 
+def resize_bilinear(rng, dtype):
+    mb = ModelBuilder()
+    c = channels(rng)
+    h, w = int(rng.integers(1, 14)), int(rng.integers(1, 14))
+    if rng.random() < 0.6:
+        oh, ow = 2 * h, 2 * w
+    else:
+        oh, ow = int(rng.integers(1, 30)), int(rng.integers(1, 30))
+    batch = 1 if rng.random() < 0.8 else 2
+    s, z = qparams(rng, dtype)
+    x = mb.add_tensor("input", dtype, [batch, h, w, c], scale=s, zero_point=z)
+    size = mb.add_const("size", np.array([oh, ow], np.int32))
+    y = mb.add_tensor("output", dtype, [batch, oh, ow, c], scale=s, zero_point=z)
+    mode = int(rng.integers(0, 4))
+    mb.add_op("RESIZE_BILINEAR", [x, size], [y], version=3,
+              options=dict(align_corners=bool(mode & 1), half_pixel_centers=bool(mode & 2)))
+    mb.set_io([x], [y])
+    return mb.finish()
+
+
 GENERATORS = {
     "DEPTHWISE_CONV_2D": (depthwise, 40),
+    "RESIZE_BILINEAR": (resize_bilinear, 30),
 }
 
 

@@ -26,4 +26,18 @@ typedef struct nn_dw_data {
 	nn_ku_weighted wt;
 } nn_dw_data;
 
+/* RESIZE_BILINEAR: per output row and column, the two source indices and
+ * the weight of the second (float32 and XNNPACK's 11-bit fixed point). */
+typedef struct nn_bilinear_tap {
+	int32_t i0, i1;    /* the two source indices */
+	float frac;        /* float32 weight of i1 */
+	int32_t w11;       /* 11-bit fixed-point weight of i1 */
+} nn_bilinear_tap;
+
+typedef struct nn_resize_bilinear_data {
+	int32_t n, in_h, in_w, out_h, out_w, c;
+	fsnn_dtype type;
+	nn_bilinear_tap *ty, *tx;
+} nn_resize_bilinear_data;
+
 #endif

@@ -106,9 +106,43 @@ def resize_bilinear(rng, dtype):
     return mb.finish()
 
 
+def rand_shape(rng, rank=4):
+    dims = [1 if rng.random() < 0.8 else 2] + [int(rng.integers(1, 12)) for _ in range(rank - 2)]
+    return dims + [channels(rng)]
+
+
+def binary(op):
+    def gen(rng, dtype):
+        mb = ModelBuilder()
+        shape = rand_shape(rng)
+        kind = rng.random()
+        if kind < 0.6:
+            bshape = shape
+        elif kind < 0.8:
+            bshape = [1]                       # a single value
+        else:
+            bshape = [shape[-1]]               # per channel: declined by the fast path
+        swap = rng.random() < 0.3
+        sa, za = qparams(rng, dtype)
+        sb, zb = qparams(rng, dtype)
+        so, zo = qparams(rng, dtype)
+        if rng.random() < 0.2:                 # extreme ratios stress the int32 check
+            so = max(sa, sb) / 200.0 if rng.random() < 0.5 else min(sa, sb) / 0.0012
+        a = mb.add_tensor("a", dtype, shape, scale=sa, zero_point=za)
+        b = mb.add_tensor("b", dtype, bshape, scale=sb, zero_point=zb)
+        y = mb.add_tensor("y", dtype, shape, scale=so, zero_point=zo)
+        act = int(rng.choice([NONE, RELU, RELU6, RELU_N1_TO_1]))
+        mb.add_op(op, [b, a] if swap else [a, b], [y], options=dict(fused_activation_function=act))
+        mb.set_io([a, b], [y])
+        return mb.finish()
+    return gen
+
+
 GENERATORS = {
     "DEPTHWISE_CONV_2D": (depthwise, 40),
     "RESIZE_BILINEAR": (resize_bilinear, 30),
+    "ADD": (binary("ADD"), 40),
+    "SUB": (binary("SUB"), 20),
 }
 
 

@@ -40,4 +40,18 @@ typedef struct nn_resize_bilinear_data {
 	nn_bilinear_tap *ty, *tx;
 } nn_resize_bilinear_data;
 
+/* ADD, SUB, MUL (nn/kernels/ref/binary_ops.c has the arithmetic) */
+typedef struct nn_bin_data {
+	int builtin;
+	fsnn_dtype type;
+	nn_bcast bc;
+	/* quantised ADD/SUB */
+	int32_t a_mult, b_mult, bias, shift;
+	/* quantised MUL */
+	int32_t a_zp, b_zp;
+	float scale;
+	int32_t out_zp, qmin, qmax;   /* clamp after requant (type range ∩ activation) */
+	float fmin, fmax;
+} nn_bin_data;
+
 #endif

@@ -1,12 +1,13 @@
 # nn/: the inference engine (libfsnn.a) and its command-line tool fsnn.
 LIBS += fsnn
-# Kernels: the portable ones (ref/, common/) everywhere, the SIMD variants
+# Kernels: the portable ones (ref/, common/, generic/) everywhere, the SIMD variants
 # of the target's architecture only, each file with its own ISA flags. The
 # binary still runs on any CPU of the architecture: variants are chosen at
 # load from the features detected at run time (nn/src/cpu.c).
 NN_ARCH := $(shell $(CC) -dumpmachine 2>/dev/null | cut -d- -f1)
 lib_fsnn_SRCS := $(wildcard nn/src/*.c) $(wildcard nn/kernels/ref/*.c) \
-                 $(wildcard nn/kernels/common/*.c) $(wildcard nn/kernels/*.c)
+                 $(wildcard nn/kernels/common/*.c) $(wildcard nn/kernels/*.c) \
+                 $(wildcard nn/kernels/generic/*.c)
 ifeq ($(NN_ARCH),x86_64)
 lib_fsnn_SRCS += $(wildcard nn/kernels/x86/*.c)
 $(B)/obj/nn/kernels/x86/%_avx2.c.o: OBJ_CFLAGS := -mavx2

@@ -121,7 +121,7 @@ static int check_model(check_state *cs, const char *path)
 /* Ops the generator writes, and whether this CPU must run a fast variant
  * for some of their models (the x86 variants need AVX2). */
 static const char *const ops[] = {
-	"DEPTHWISE_CONV_2D", "RESIZE_BILINEAR", "ADD", "SUB",
+	"DEPTHWISE_CONV_2D", "RESIZE_BILINEAR", "ADD", "SUB", "CONCATENATION", "PAD", "PADV2",
 };
 
 static void rm_tree(const char *dir)

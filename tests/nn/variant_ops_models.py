@@ -40,7 +40,7 @@ def channels(rng):
     return int(rng.choice([1, 3, 5, 8, 15, 16, 17, 24, 31, 32, 33, 40, 47, 64, 72]))
 
 
-def depthwise(rng, dtype):
+def depthwise(rng, dtype, big):
     mb = ModelBuilder()
     k = int(rng.choice([3, 3, 3, 1, 2, 5]))
     kh, kw = (k, k) if rng.random() < 0.85 else (k, int(rng.choice([1, 3])))
@@ -48,7 +48,7 @@ def depthwise(rng, dtype):
     dil = 1 if rng.random() < 0.85 else 2
     padding = SAME if rng.random() < 0.7 else VALID
     c = channels(rng)
-    h, w = int(rng.integers(max(kh, 3) * dil, 20)), int(rng.integers(max(kw, 3) * dil, 24))
+    h, w = int(rng.integers(max(kh, 3) * dil, 60 if big else 20)), int(rng.integers(max(kw, 3) * dil, 24))
     batch = 1 if rng.random() < 0.8 else 2
     mult = 1 if rng.random() < 0.9 else 2
     cout = c * mult
@@ -86,10 +86,10 @@ def depthwise(rng, dtype):
     return mb.finish()
 
 
-def resize_bilinear(rng, dtype):
+def resize_bilinear(rng, dtype, big):
     mb = ModelBuilder()
     c = channels(rng)
-    h, w = int(rng.integers(1, 14)), int(rng.integers(1, 14))
+    h, w = int(rng.integers(1, 40 if big else 14)), int(rng.integers(1, 14))
     if rng.random() < 0.6:
         oh, ow = 2 * h, 2 * w
     else:
@@ -106,15 +106,16 @@ def resize_bilinear(rng, dtype):
     return mb.finish()
 
 
-def rand_shape(rng, rank=4):
-    dims = [1 if rng.random() < 0.8 else 2] + [int(rng.integers(1, 12)) for _ in range(rank - 2)]
+def rand_shape(rng, rank=4, big=False):
+    hi = 90 if big else 12
+    dims = [1 if rng.random() < 0.8 else 2] + [int(rng.integers(1, hi)) for _ in range(rank - 2)]
     return dims + [channels(rng)]
 
 
 def binary(op):
-    def gen(rng, dtype):
+    def gen(rng, dtype, big):
         mb = ModelBuilder()
-        shape = rand_shape(rng)
+        shape = rand_shape(rng, 4, big)
         kind = rng.random()
         if kind < 0.6:
             bshape = shape
@@ -138,11 +139,58 @@ def binary(op):
     return gen
 
 
+def concatenation(rng, dtype, big):
+    mb = ModelBuilder()
+    shape = rand_shape(rng, int(rng.choice([3, 4])) if big else int(rng.choice([2, 3, 4, 4])), big)
+    axis = int(rng.integers(-len(shape), len(shape)))
+    ax = axis % len(shape)
+    so, zo = qparams(rng, dtype)
+    ins, total = [], 0
+    for i in range(int(rng.integers(1, 5))):
+        sh = list(shape)
+        sh[ax] = int(rng.integers(1, 6)) if ax != len(shape) - 1 else channels(rng)
+        total += sh[ax]
+        s, z = (so, zo) if rng.random() < 0.6 else qparams(rng, dtype)
+        ins.append(mb.add_tensor(f"in{i}", dtype, sh, scale=s, zero_point=z))
+    oshape = list(shape)
+    oshape[ax] = total
+    y = mb.add_tensor("y", dtype, oshape, scale=so, zero_point=zo)
+    mb.add_op("CONCATENATION", ins, [y], options=dict(axis=axis, fused_activation_function=NONE))
+    mb.set_io(ins, [y])
+    return mb.finish()
+
+
+def pad(op):
+    def gen(rng, dtype, big):
+        mb = ModelBuilder()
+        rank = int(rng.choice([2, 3, 4, 4, 4]))
+        shape = rand_shape(rng, rank, big)
+        pads = np.array([[int(rng.integers(0, 3)), int(rng.integers(0, 3))] for _ in range(rank)],
+                        np.int32)
+        if rng.random() < 0.5:
+            pads[0] = [0, 0]
+        s, z = qparams(rng, dtype)
+        x = mb.add_tensor("x", dtype, shape, scale=s, zero_point=z)
+        p = mb.add_const("paddings", pads)
+        ins = [x, p]
+        if op == "PADV2":
+            ins.append(mb.add_const("value", rand_q(rng, dtype, [1]), scale=s, zero_point=z))
+        y = mb.add_tensor("y", dtype, [d + int(a) + int(b) for d, (a, b) in zip(shape, pads)],
+                          scale=s, zero_point=z)
+        mb.add_op(op, ins, [y])
+        mb.set_io([x], [y])
+        return mb.finish()
+    return gen
+
+
 GENERATORS = {
     "DEPTHWISE_CONV_2D": (depthwise, 40),
     "RESIZE_BILINEAR": (resize_bilinear, 30),
     "ADD": (binary("ADD"), 40),
     "SUB": (binary("SUB"), 20),
+    "CONCATENATION": (concatenation, 30),
+    "PAD": (pad("PAD"), 24),
+    "PADV2": (pad("PADV2"), 12),
 }
 
 
@@ -155,7 +203,7 @@ def main():
         for i in range(count):
             dtype = "INT8" if i % 2 == 0 else "UINT8"
             with open(os.path.join(out, f"{op}__{i:02d}.tflite"), "wb") as f:
-                f.write(gen(rng, dtype))
+                f.write(gen(rng, dtype, i >= count - 4))   # the last few span many tasks
 
 
 if __name__ == "__main__":

@@ -54,4 +54,29 @@ typedef struct nn_bin_data {
 	float fmin, fmax;
 } nn_bin_data;
 
+/* CONCATENATION: per outer index, each input's bytes in turn (copied, or
+ * requantised when its quantisation differs from the output's) */
+typedef struct nn_concat_input {
+	size_t copy_bytes;     /* bytes of this input per outer index */
+	bool requant;
+	float scale, bias;
+} nn_concat_input;
+
+typedef struct nn_concat_data {
+	size_t outer;
+	int32_t out_zp, qmin, qmax;
+	float lo, hi;           /* float32 fused activation */
+	bool is_float;
+	int n;
+	nn_concat_input in[];
+} nn_concat_data;
+
+/* PAD and PADV2: constant padding of up to FSNN_MAX_RANK dims */
+typedef struct nn_pad_data {
+	int64_t in_dims[FSNN_MAX_RANK], out_dims[FSNN_MAX_RANK];  /* leading 1s */
+	int64_t before[FSNN_MAX_RANK];
+	size_t elem_size;
+	uint8_t value[8];   /* one element of the pad value, raw bytes */
+} nn_pad_data;
+
 #endif

@@ -169,6 +169,9 @@ def pad(op):
                         np.int32)
         if rng.random() < 0.5:
             pads[0] = [0, 0]
+        if rng.random() < 0.4:       # an image padded in height and width only
+            pads[-1] = [0, 0]
+            pads[0] = [0, 0]
         s, z = qparams(rng, dtype)
         x = mb.add_tensor("x", dtype, shape, scale=s, zero_point=z)
         p = mb.add_const("paddings", pads)

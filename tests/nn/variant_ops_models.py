@@ -186,6 +186,38 @@ def pad(op):
     return gen
 
 
+def quantize(rng, dtype, big):
+    mb = ModelBuilder()
+    shape = rand_shape(rng, 4, big)
+    s, z = qparams(rng, dtype)
+    odt = dtype if rng.random() < 0.5 else ("UINT8" if dtype == "INT8" else "INT8")
+    so, zo = qparams(rng, odt)
+    if rng.random() < 0.3:
+        so = s
+    x = mb.add_tensor("x", dtype, shape, scale=s, zero_point=z)
+    y = mb.add_tensor("y", odt, shape, scale=so, zero_point=zo)
+    mb.add_op("QUANTIZE", [x], [y])
+    mb.set_io([x], [y])
+    return mb.finish()
+
+
+def lut_act(op):
+    def gen(rng, dtype, big):
+        mb = ModelBuilder()
+        shape = rand_shape(rng, 4, big)
+        s, z = qparams(rng, dtype)
+        if op == "LOGISTIC":
+            so, zo = 1.0 / 256.0, (-128 if dtype == "INT8" else 0)
+        else:
+            so, zo = 1.0 / 128.0, (0 if dtype == "INT8" else 128)
+        x = mb.add_tensor("x", dtype, shape, scale=s * 4, zero_point=z)
+        y = mb.add_tensor("y", dtype, shape, scale=so, zero_point=zo)
+        mb.add_op(op, [x], [y])
+        mb.set_io([x], [y])
+        return mb.finish()
+    return gen
+
+
 GENERATORS = {
     "DEPTHWISE_CONV_2D": (depthwise, 40),
     "RESIZE_BILINEAR": (resize_bilinear, 30),
@@ -194,6 +226,9 @@ GENERATORS = {
     "CONCATENATION": (concatenation, 30),
     "PAD": (pad("PAD"), 24),
     "PADV2": (pad("PADV2"), 12),
+    "QUANTIZE": (quantize, 16),
+    "LOGISTIC": (lut_act("LOGISTIC"), 10),
+    "TANH": (lut_act("TANH"), 10),
 }
 
 

@@ -79,4 +79,11 @@ typedef struct nn_pad_data {
 	uint8_t value[8];   /* one element of the pad value, raw bytes */
 } nn_pad_data;
 
+/* QUANTIZE */
+typedef struct nn_quantize_data {
+	float inv_scale, lo, hi;   /* float input: clamp range, zp-relative */
+	int32_t zero_point;
+	uint8_t lut[256];          /* 8-bit input: indexed by the raw byte */
+} nn_quantize_data;
+
 #endif

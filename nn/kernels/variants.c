@@ -14,6 +14,7 @@
 #if defined(__x86_64__)
 #define NN_TARGET_VARIANTS(X) \
 	X(conv_2d_avx512vnni) X(conv_2d_avxvnni) X(conv_2d_avx2) \
+	X(depthwise_conv_2d_rows_avx2) \
 	X(depthwise_conv_2d_avx512vnni) X(depthwise_conv_2d_avx2) X(resize_bilinear_avx2) \
 	X(add_avx2) X(sub_avx2)
 #elif defined(__aarch64__)

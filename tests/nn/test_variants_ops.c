@@ -3,9 +3,10 @@
  * CONCATENATION, RESIZE_BILINEAR, QUANTIZE, PAD, pooling, MEAN,
  * FULLY_CONNECTED, ...) against the reference kernels: single-op models of
  * random shapes (tests/nn/variant_ops_models.py writes them) run with
- * kernels "ref" and "auto", the latter at 1, 2 and 3 threads, on random
- * inputs; every output must be identical byte for byte. One case per op,
- * saying how many of its models ran a fast variant.
+ * kernels "ref" and "auto" (and "generic,avx2" where AVX-512 would hide
+ * the AVX2 kernels), the latter at 1, 2 and 3 threads, on random inputs;
+ * every output must be identical byte for byte. One case per op, saying
+ * how many of its models ran a fast variant and which.
  */
 #include <glob.h>
 #include <stdint.h>
@@ -68,9 +69,29 @@ static uint8_t *run_model(const fsnn_model *m, int n_threads, uint32_t seed, siz
 	return out;
 }
 
+/* How many models ran each variant name, for the log. */
+typedef struct tally {
+	const char *name[8];
+	int count[8];
+	int n;
+} tally;
+
+static void tally_add(tally *t, const char *name)
+{
+	for (int i = 0; i < t->n; i++)
+		if (strcmp(t->name[i], name) == 0) {
+			t->count[i]++;
+			return;
+		}
+	if (t->n < 8) {
+		t->name[t->n] = name;   /* variant names are static strings */
+		t->count[t->n++] = 1;
+	}
+}
+
 /* Compares one model's fast runs with its reference run. Returns 1 if it
  * ran a fast variant; a mismatch is reported through cs. */
-static int check_model(check_state *cs, const char *path)
+static int check_model(check_state *cs, const char *path, const char *kernels, tally *seen)
 {
 	fsnn_model *ref = NULL, *fast = NULL;
 	fsnn_error err;
@@ -79,18 +100,20 @@ static int check_model(check_state *cs, const char *path)
 		CHECK(cs, 0, "%s: reference load: %s", path, err.msg);
 		return 0;
 	}
-	lo.kernels = "auto";
+	lo.kernels = kernels;
 	if (fsnn_model_load_file(path, &lo, &fast, &err) != FSNN_OK) {
-		CHECK(cs, 0, "%s: fast load: %s", path, err.msg);
+		CHECK(cs, 0, "%s: load with kernels %s: %s", path, kernels, err.msg);
 		fsnn_model_free(ref);
 		return 0;
 	}
 	int is_fast = 0;
 	for (int i = 0; i < fsnn_model_num_ops(fast); i++) {
 		fsnn_op_info oi;
-		if (fsnn_model_op_info(fast, i, &oi) == FSNN_OK && oi.variant != NULL &&
-		    strcmp(oi.variant, "ref") != 0)
-			is_fast = 1;
+		if (fsnn_model_op_info(fast, i, &oi) == FSNN_OK && oi.variant != NULL) {
+			tally_add(seen, oi.variant);
+			if (strcmp(oi.variant, "ref") != 0)
+				is_fast = 1;
+		}
 	}
 	for (uint32_t seed = 1; seed <= 2; seed++) {
 		char why[300] = "";
@@ -105,8 +128,9 @@ static int check_model(check_state *cs, const char *path)
 				size_t at = 0;
 				while (got[at] == want[at])
 					at++;
-				CHECK(cs, 0, "%s (%s variant, %d threads, seed %u): output byte %zu is %u, "
-				      "the reference gives %u", path, is_fast ? "fast" : "ref", th,
+				CHECK(cs, 0, "%s (kernels %s, %s variant, %d threads, seed %u): output byte "
+				      "%zu is %u, the reference gives %u", path, kernels,
+				      is_fast ? "fast" : "ref", th,
 				      (unsigned)seed, at, got[at], want[at]);
 			}
 			free(got);
@@ -159,15 +183,24 @@ int main(void)
 		check_sfmt(pat, sizeof pat, "%s/%s__*.tflite", dir, ops[k]);
 		glob_t g;
 		int models = 0, fast = 0;
+		tally seen = { 0 };
 		if (glob(pat, 0, NULL, &g) == 0) {
-			for (size_t i = 0; i < g.gl_pathc; i++, models++)
-				fast += check_model(&cs, g.gl_pathv[i]);
+			for (size_t i = 0; i < g.gl_pathc; i++, models++) {
+				fast += check_model(&cs, g.gl_pathv[i], "auto", &seen);
+				/* What a CPU without AVX-512 runs, where this one has it. */
+				if (cpu & NN_CPU_AVX512VNNI)
+					check_model(&cs, g.gl_pathv[i], "generic,avx2", &seen);
+			}
 			globfree(&g);
 		}
 		CHECK(&cs, models > 0, "no %s models were written", ops[k]);
 		CHECK(&cs, fast > 0 || (cpu & NN_CPU_AVX2) == 0,
 		      "none of the %d %s models ran a fast variant on this AVX2 CPU", models, ops[k]);
-		printf("# %s: %d models, %d ran a fast variant, 1-3 threads\n", ops[k], models, fast);
+		printf("# %s: %d models, %d ran a fast variant, 1-3 threads; variants:", ops[k], models,
+		       fast);
+		for (int i = 0; i < seen.n; i++)
+			printf(" %s x%d", seen.name[i], seen.count[i]);
+		printf("\n");
 		check_end(&cs);
 	}
 	rm_tree(dir);

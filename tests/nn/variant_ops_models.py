@@ -219,7 +219,7 @@ def lut_act(op):
 
 
 GENERATORS = {
-    "DEPTHWISE_CONV_2D": (depthwise, 40),
+    "DEPTHWISE_CONV_2D": (depthwise, 60),
     "RESIZE_BILINEAR": (resize_bilinear, 30),
     "ADD": (binary("ADD"), 40),
     "SUB": (binary("SUB"), 20),

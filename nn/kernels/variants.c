@@ -25,7 +25,7 @@
 /* Portable C (nn/kernels/generic/), after the target's own. */
 #define NN_GENERIC_VARIANTS(X) \
 	X(concatenation_generic) X(pad_generic) X(padv2_generic) \
-	X(logistic_generic) X(tanh_generic) X(quantize_generic)
+	X(logistic_generic) X(tanh_generic) X(quantize_generic) X(arg_max_generic)
 #define NN_VARIANTS(X) NN_TARGET_VARIANTS(X) NN_GENERIC_VARIANTS(X)
 
 #define NN_DECLARE_VARIANT(v) extern const nn_variant nn_variant_##v;

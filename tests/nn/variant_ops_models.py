@@ -218,6 +218,22 @@ def lut_act(op):
     return gen
 
 
+def arg_max(rng, dtype, big):
+    mb = ModelBuilder()
+    rank = int(rng.choice([2, 3, 4, 4]))
+    shape = rand_shape(rng, rank, big)
+    axis = -1 if rng.random() < 0.7 else int(rng.integers(0, rank))
+    s, z = qparams(rng, dtype)
+    x = mb.add_tensor("x", dtype, shape, scale=s, zero_point=z)
+    ax = mb.add_const("axis", np.array([axis], np.int32))
+    oshape = [d for i, d in enumerate(shape) if i != axis % rank]
+    otype = "INT32" if rng.random() < 0.6 else "INT64"
+    y = mb.add_tensor("y", otype, oshape)
+    mb.add_op("ARG_MAX", [x, ax], [y], options=dict(output_type=2 if otype == "INT32" else 4))
+    mb.set_io([x], [y])
+    return mb.finish()
+
+
 GENERATORS = {
     "DEPTHWISE_CONV_2D": (depthwise, 60),
     "RESIZE_BILINEAR": (resize_bilinear, 30),
@@ -229,6 +245,7 @@ GENERATORS = {
     "QUANTIZE": (quantize, 16),
     "LOGISTIC": (lut_act("LOGISTIC"), 10),
     "TANH": (lut_act("TANH"), 10),
+    "ARG_MAX": (arg_max, 16),
 }
 
 

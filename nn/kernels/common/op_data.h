@@ -86,4 +86,10 @@ typedef struct nn_quantize_data {
 	uint8_t lut[256];          /* 8-bit input: indexed by the raw byte */
 } nn_quantize_data;
 
+/* ARG_MAX: input viewed as [outer, axis_len, inner] */
+typedef struct nn_arg_max_data {
+	size_t outer, axis_len, inner;
+	fsnn_dtype in_type, out_type;
+} nn_arg_max_data;
+
 #endif

@@ -6,6 +6,8 @@
  * by comparing with strict >), pixels split over the context's threads.
  * Other axes and types stay on the reference.
  */
+#include <string.h>
+
 #include "../common/op_data.h"
 
 #define CHUNK 4096   /* output elements per task */
@@ -26,19 +28,31 @@ typedef struct arg_max_job {
 } arg_max_job;
 
 /* Index of the first largest of n values; flip maps a raw byte to an
- * unsigned key of the same order (0x80 for int8, 0 for uint8). */
+ * unsigned key of the same order (0x80 for int8, 0 for uint8). Two passes
+ * without data-dependent branches: the largest key (four independent
+ * running maxima), then the first byte equal to it (memchr, vectorised in
+ * the C library). The first occurrence is the reference's tie rule. */
 static size_t first_max(const uint8_t *p, size_t n, uint8_t flip)
 {
-	uint8_t best = p[0] ^ flip;
-	size_t best_k = 0;
-	for (size_t k = 1; k < n; k++) {
-		const uint8_t v = p[k] ^ flip;
-		if (v > best) {
-			best = v;
-			best_k = k;
-		}
+	uint8_t m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+	size_t k = 0;
+	for (; k + 4 <= n; k += 4) {
+		const uint8_t v0 = p[k] ^ flip, v1 = p[k + 1] ^ flip;
+		const uint8_t v2 = p[k + 2] ^ flip, v3 = p[k + 3] ^ flip;
+		m0 = v0 > m0 ? v0 : m0;
+		m1 = v1 > m1 ? v1 : m1;
+		m2 = v2 > m2 ? v2 : m2;
+		m3 = v3 > m3 ? v3 : m3;
 	}
-	return best_k;
+	for (; k < n; k++) {
+		const uint8_t v = p[k] ^ flip;
+		m0 = v > m0 ? v : m0;
+	}
+	m0 = m1 > m0 ? m1 : m0;
+	m2 = m3 > m2 ? m3 : m2;
+	m0 = m2 > m0 ? m2 : m0;
+	const uint8_t *at = memchr(p, m0 ^ flip, n);
+	return at != NULL ? (size_t)(at - p) : 0;   /* always found */
 }
 
 static void arg_max_task(void *arg, int task, int thread)

@@ -1,9 +1,12 @@
 /*
  * RESIZE_BILINEAR for x86-64 with AVX2, 8-bit: XNNPACK's 11-bit fixed-point
- * interpolation (the reference's lerp_q11) on 8 channels per vector in
+ * interpolation (the reference's lerp_q11) on 8 values per vector in
  * int32, output rows over the context's threads. The source indices and
- * weights are the ones the reference prepare computed. Compiled with
- * -mavx2.
+ * weights are the ones the reference prepare computed. The horizontal step
+ * (t and b of lerp_q11) of a source row is kept in per-thread scratch and
+ * reused by the next output rows that read that source row (upsampling by
+ * 2, each source row serves about four output rows), so most output rows
+ * only do the vertical step. Compiled with -mavx2.
  *
  * Exactness: each lane computes exactly the reference's int32 expression;
  * every intermediate fits in int32 (|t| <= 255 * 2^11, |acc| <= 255 * 2^22),
@@ -16,15 +19,28 @@
 
 #include "x86_kernels.h"
 
+/* Per thread: two source rows interpolated horizontally, as int32. */
+static size_t hrow_elems(const nn_resize_bilinear_data *d)
+{
+	return (size_t)d->out_w * (size_t)d->c;
+}
+
 static fsnn_status rb_prepare_avx2(nn_prepare_ctx *ctx, nn_node *node, bool *accepted)
 {
 	(void)ctx;
 	const nn_resize_bilinear_data *d = node->op_data;
-	*accepted = d != NULL && (d->type == FSNN_INT8 || d->type == FSNN_UINT8);
+	*accepted = false;
+	if (d == NULL || (d->type != FSNN_INT8 && d->type != FSNN_UINT8))
+		return FSNN_OK;
+	const size_t need = 2 * hrow_elems(d) * sizeof(int32_t) + 64;
+	if (need > node->scratch_bytes)
+		node->scratch_bytes = need;
+	*accepted = true;
 	return FSNN_OK;
 }
 
 typedef struct rb_job {
+	const nn_eval_ctx *ec;
 	const nn_resize_bilinear_data *d;
 	const uint8_t *x;
 	uint8_t *y;
@@ -37,17 +53,43 @@ static inline __m256i ld8(const uint8_t *p, bool u8)
 	return u8 ? _mm256_cvtepu8_epi32(b) : _mm256_cvtepi8_epi32(b);
 }
 
-/* 8 channels of one output pixel from its four source pixels. */
-static inline __m128i lerp8(const uint8_t *tl, const uint8_t *tr, const uint8_t *bl,
-			    const uint8_t *br, __m256i ax, __m256i ay, bool u8)
+/* h[x * c + k] = (l << 11) + (r - l) * ax for source row src: the
+ * reference's t (or b) of every output column. */
+static void horizontal(const nn_resize_bilinear_data *d, const uint8_t *src, int32_t *h)
 {
-	const __m256i vtl = ld8(tl, u8), vtr = ld8(tr, u8), vbl = ld8(bl, u8), vbr = ld8(br, u8);
-	const __m256i t = _mm256_add_epi32(_mm256_slli_epi32(vtl, 11),
-					   _mm256_mullo_epi32(_mm256_sub_epi32(vtr, vtl), ax));
-	const __m256i b = _mm256_add_epi32(_mm256_slli_epi32(vbl, 11),
-					   _mm256_mullo_epi32(_mm256_sub_epi32(vbr, vbl), ax));
-	__m256i acc = _mm256_add_epi32(_mm256_slli_epi32(t, 11),
-				       _mm256_mullo_epi32(_mm256_sub_epi32(b, t), ay));
+	const bool u8 = d->type == FSNN_UINT8;
+	const size_t c = (size_t)d->c;
+	for (int32_t x = 0; x < d->out_w; x++, h += c) {
+		const nn_bilinear_tap *tx = &d->tx[x];
+		const uint8_t *l = src + (size_t)tx->i0 * c, *r = src + (size_t)tx->i1 * c;
+		if (c < 8) {
+			for (size_t k = 0; k < c; k++) {
+				const int32_t vl = u8 ? l[k] : (int8_t)l[k], vr = u8 ? r[k] : (int8_t)r[k];
+				h[k] = (int32_t)((uint32_t)vl << 11) + (vr - vl) * tx->w11;
+			}
+			continue;
+		}
+		const __m256i ax = _mm256_set1_epi32(tx->w11);
+		/* The last block starts at c - 8, overlapping: same values twice. */
+		for (size_t k = 0;; k += 8) {
+			if (k + 8 > c)
+				k = c - 8;
+			const __m256i vl = ld8(l + k, u8), vr = ld8(r + k, u8);
+			const __m256i t = _mm256_add_epi32(_mm256_slli_epi32(vl, 11),
+							   _mm256_mullo_epi32(_mm256_sub_epi32(vr, vl), ax));
+			_mm256_storeu_si256((__m256i *)(void *)(h + k), t);
+			if (k + 8 == c)
+				break;
+		}
+	}
+}
+
+static inline __m128i vertical8(const int32_t *t, const int32_t *b, __m256i ay, bool u8)
+{
+	const __m256i vt = _mm256_loadu_si256((const __m256i *)(const void *)t);
+	const __m256i vb = _mm256_loadu_si256((const __m256i *)(const void *)b);
+	__m256i acc = _mm256_add_epi32(_mm256_slli_epi32(vt, 11),
+				       _mm256_mullo_epi32(_mm256_sub_epi32(vb, vt), ay));
 	acc = _mm256_srai_epi32(_mm256_add_epi32(acc, _mm256_set1_epi32(1 << 21)), 22);
 	/* In range already: the packs never saturate. */
 	const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(acc),
@@ -57,43 +99,48 @@ static inline __m128i lerp8(const uint8_t *tl, const uint8_t *tr, const uint8_t 
 
 static void rb_rows(void *arg, int task, int thread)
 {
-	(void)thread;
 	const rb_job *j = arg;
 	const nn_resize_bilinear_data *d = j->d;
 	const bool u8 = d->type == FSNN_UINT8;
-	const size_t c = (size_t)d->c, row = (size_t)d->in_w * c;
+	const size_t c = (size_t)d->c, row = (size_t)d->in_w * c, L = hrow_elems(d);
+	int32_t *h[2];
+	h[0] = (int32_t *)nn_thread_scratch(j->ec, thread);
+	h[1] = h[0] + L;
+	int64_t tag[2] = { -1, -1 };   /* batch * in_h + source row held by h[i] */
 	const int32_t r0 = task * j->rows_per_task;
 	const int32_t r1 = r0 + j->rows_per_task < j->rows ? r0 + j->rows_per_task : j->rows;
 	for (int32_t r = r0; r < r1; r++) {
 		const int32_t b = r / d->out_h, y = r % d->out_h;
 		const nn_bilinear_tap *ty = &d->ty[y];
-		const uint8_t *img = j->x + (size_t)b * (size_t)d->in_h * row;
-		const uint8_t *top = img + (size_t)ty->i0 * row, *bot = img + (size_t)ty->i1 * row;
-		uint8_t *o = j->y + (size_t)r * (size_t)d->out_w * c;
+		const int64_t want[2] = { (int64_t)b * d->in_h + ty->i0, (int64_t)b * d->in_h + ty->i1 };
+		/* Consecutive output rows share source rows: keep what is there. */
+		const int32_t *hv[2];
+		for (int q = 0; q < 2; q++) {
+			int slot = tag[0] == want[q] ? 0 : tag[1] == want[q] ? 1 : -1;
+			if (slot < 0) {
+				/* Fill the slot that does not hold the other source row. */
+				slot = tag[0] == want[1 - q] ? 1 : 0;
+				horizontal(d, j->x + (size_t)want[q] * row, h[slot]);
+				tag[slot] = want[q];
+			}
+			hv[q] = h[slot];
+		}
+		uint8_t *o = j->y + (size_t)r * L;
 		const __m256i ay = _mm256_set1_epi32(ty->w11);
-		for (int32_t x = 0; x < d->out_w; x++, o += c) {
-			const nn_bilinear_tap *tx = &d->tx[x];
-			const size_t l = (size_t)tx->i0 * c, rt = (size_t)tx->i1 * c;
-			const __m256i ax = _mm256_set1_epi32(tx->w11);
-			if (c < 8) {
-				/* Too narrow for a vector: through small copies. */
-				uint8_t q[4][8] = { { 0 } }, res[16];
-				memcpy(q[0], top + l, c);
-				memcpy(q[1], top + rt, c);
-				memcpy(q[2], bot + l, c);
-				memcpy(q[3], bot + rt, c);
-				_mm_storeu_si128((__m128i *)(void *)res, lerp8(q[0], q[1], q[2], q[3], ax, ay, u8));
-				memcpy(o, res, c);
-				continue;
+		if (L < 8) {
+			for (size_t k = 0; k < L; k++) {
+				const int32_t t = hv[0][k], bo = hv[1][k];
+				const int32_t acc = (int32_t)((uint32_t)t << 11) + (bo - t) * ty->w11;
+				o[k] = (uint8_t)((acc + (1 << 21)) >> 22);
 			}
-			for (size_t k = 0;; k += 8) {
-				if (k + 8 > c)
-					k = c - 8;
-				_mm_storel_epi64((__m128i *)(void *)(o + k),
-						 lerp8(top + l + k, top + rt + k, bot + l + k, bot + rt + k, ax, ay, u8));
-				if (k + 8 == c)
-					break;
-			}
+			continue;
+		}
+		for (size_t k = 0;; k += 8) {
+			if (k + 8 > L)
+				k = L - 8;
+			_mm_storel_epi64((__m128i *)(void *)(o + k), vertical8(hv[0] + k, hv[1] + k, ay, u8));
+			if (k + 8 == L)
+				break;
 		}
 	}
 }
@@ -101,7 +148,7 @@ static void rb_rows(void *arg, int task, int thread)
 static fsnn_status rb_eval_avx2(const nn_eval_ctx *ec, const nn_node *node)
 {
 	const nn_resize_bilinear_data *d = node->op_data;
-	rb_job j = { .d = d, .x = nn_in_data(ec, node, 0), .y = nn_out_data(ec, node, 0) };
+	rb_job j = { .ec = ec, .d = d, .x = nn_in_data(ec, node, 0), .y = nn_out_data(ec, node, 0) };
 	j.rows = d->n * d->out_h;
 	const int32_t tasks = ec->num_threads * 4;
 	j.rows_per_task = (j.rows + tasks - 1) / tasks;

@@ -16,7 +16,7 @@
 	X(conv_2d_avx512vnni) X(conv_2d_avxvnni) X(conv_2d_avx2) \
 	X(depthwise_conv_2d_rows_avx2) \
 	X(depthwise_conv_2d_avx512vnni) X(depthwise_conv_2d_avx2) X(resize_bilinear_avx2) \
-	X(add_avx2) X(sub_avx2)
+	X(add_avx2) X(sub_avx2) X(fully_connected_avx2)
 #elif defined(__aarch64__)
 #define NN_TARGET_VARIANTS(X)
 #else

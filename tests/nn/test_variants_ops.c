@@ -146,7 +146,7 @@ static int check_model(check_state *cs, const char *path, const char *kernels, t
  * for some of their models (the x86 variants need AVX2). */
 static const char *const ops[] = {
 	"DEPTHWISE_CONV_2D", "RESIZE_BILINEAR", "ADD", "SUB", "CONCATENATION", "PAD", "PADV2",
-	"QUANTIZE", "LOGISTIC", "TANH", "ARG_MAX",
+	"QUANTIZE", "LOGISTIC", "TANH", "ARG_MAX", "FULLY_CONNECTED",
 };
 
 static void rm_tree(const char *dir)

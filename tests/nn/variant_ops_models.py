@@ -234,6 +234,33 @@ def arg_max(rng, dtype, big):
     return mb.finish()
 
 
+def fully_connected(rng, dtype, big):
+    mb = ModelBuilder()
+    rows = int(rng.integers(1, 4))
+    k = int(rng.choice([1, 7, 16, 33, 100, 257])) if not big else int(rng.integers(300, 1300))
+    n = int(rng.choice([1, 5, 64, 65, 130])) if not big else int(rng.integers(100, 400))
+    sx, zx = qparams(rng, dtype)
+    sy, zy = qparams(rng, dtype)
+    x = mb.add_tensor("x", dtype, [rows, k], scale=sx, zero_point=zx)
+    per_channel = dtype == "INT8" and rng.random() < 0.5
+    nq = n if per_channel else 1
+    ws = [float(s) for s in rng.uniform(0.0005, 0.004, nq)]
+    if dtype == "INT8":
+        wz, wdata = [0] * nq, rng.integers(-127, 128, (n, k)).astype(np.int8)
+    else:
+        wz, wdata = [int(rng.integers(0, 256))], rng.integers(0, 256, (n, k)).astype(np.uint8)
+    w = mb.add_const("w", wdata, scale=ws, zero_point=wz, quantized_dimension=0)
+    ins = [x, w]
+    if rng.random() < 0.75:
+        ins.append(mb.add_const("b", rng.integers(-3000, 3000, n).astype(np.int32),
+                                scale=[sx * s for s in ws], zero_point=[0] * nq))
+    y = mb.add_tensor("y", dtype, [rows, n], scale=sy, zero_point=zy)
+    act = int(rng.choice([NONE, RELU, RELU6]))
+    mb.add_op("FULLY_CONNECTED", ins, [y], options=dict(fused_activation_function=act))
+    mb.set_io([x], [y])
+    return mb.finish()
+
+
 GENERATORS = {
     "DEPTHWISE_CONV_2D": (depthwise, 60),
     "RESIZE_BILINEAR": (resize_bilinear, 30),
@@ -246,6 +273,7 @@ GENERATORS = {
     "LOGISTIC": (lut_act("LOGISTIC"), 10),
     "TANH": (lut_act("TANH"), 10),
     "ARG_MAX": (arg_max, 16),
+    "FULLY_CONNECTED": (fully_connected, 20),
 }
 
 

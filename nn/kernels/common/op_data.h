@@ -92,4 +92,11 @@ typedef struct nn_arg_max_data {
 	fsnn_dtype in_type, out_type;
 } nn_arg_max_data;
 
+/* FULLY_CONNECTED: rows of k inputs against weights [n, k] */
+typedef struct nn_fc_data {
+	fsnn_dtype type;
+	int32_t rows, k, n;
+	nn_ku_weighted wt;       /* zero points, bias, requantisation or clamp */
+} nn_fc_data;
+
 #endif

@@ -1,6 +1,6 @@
 # nn/: the inference engine (libfsnn.a) and its command-line tool fsnn.
 LIBS += fsnn
-# Kernels: the portable ones (ref/, common/) everywhere, the SIMD variants
+# Kernels: the portable ones (ref/, common/, generic/) everywhere, the SIMD variants
 # of the target's architecture only, each file with its own ISA flags. The
 # binary still runs on any CPU of the architecture: variants are chosen at
 # load from the features detected at run time (nn/src/cpu.c).

@@ -13,14 +13,21 @@
 
 #if defined(__x86_64__)
 #define NN_TARGET_VARIANTS(X) \
-	X(conv_2d_avx512vnni) X(conv_2d_avxvnni) X(conv_2d_avx2)
+	X(conv_2d_avx512vnni) X(conv_2d_avxvnni) X(conv_2d_avx2) \
+	X(depthwise_conv_2d_rows_avx2) \
+	X(depthwise_conv_2d_avx512vnni) X(depthwise_conv_2d_avx2) X(resize_bilinear_avx2) \
+	X(add_avx2) X(sub_avx2) X(fully_connected_avx2)
 #elif defined(__aarch64__)
 #define NN_TARGET_VARIANTS(X) \
 	X(conv_2d_dotprod) X(conv_2d_neon) X(depthwise_conv_2d_neon)
 #else
 #define NN_TARGET_VARIANTS(X)
 #endif
-#define NN_VARIANTS(X) NN_TARGET_VARIANTS(X)
+/* Portable C (nn/kernels/generic/), after the target's own. */
+#define NN_GENERIC_VARIANTS(X) \
+	X(concatenation_generic) X(pad_generic) X(padv2_generic) \
+	X(logistic_generic) X(tanh_generic) X(quantize_generic) X(arg_max_generic)
+#define NN_VARIANTS(X) NN_TARGET_VARIANTS(X) NN_GENERIC_VARIANTS(X)
 
 #define NN_DECLARE_VARIANT(v) extern const nn_variant nn_variant_##v;
 NN_VARIANTS(NN_DECLARE_VARIANT)

@@ -6,12 +6,9 @@
  */
 #include <string.h>
 
-#include "../common/kernel_util.h"
+#include "../common/op_data.h"
 
-typedef struct arg_max_data {
-	size_t outer, axis_len, inner;
-	fsnn_dtype in_type, out_type;
-} arg_max_data;
+typedef nn_arg_max_data arg_max_data;
 
 static fsnn_status arg_max_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {

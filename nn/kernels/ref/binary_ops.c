@@ -16,19 +16,9 @@
 #include <string.h>
 
 #include "binary_ops.h"
+#include "../common/op_data.h"
 
-typedef struct bin_data {
-	int builtin;
-	fsnn_dtype type;
-	nn_bcast bc;
-	/* quantised ADD/SUB */
-	int32_t a_mult, b_mult, bias, shift;
-	/* quantised MUL */
-	int32_t a_zp, b_zp;
-	float scale;
-	int32_t out_zp, qmin, qmax;   /* clamp after requant (type range ∩ activation) */
-	float fmin, fmax;
-} bin_data;
+typedef nn_bin_data bin_data;
 
 static uint32_t f32_bits(float f)
 {

@@ -12,22 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/kernel_util.h"
+#include "../common/op_data.h"
 
-typedef struct concat_input {
-	size_t copy_bytes;     /* bytes of this input per outer index */
-	bool requant;
-	float scale, bias;
-} concat_input;
-
-typedef struct concat_data {
-	size_t outer;
-	int32_t out_zp, qmin, qmax;
-	float lo, hi;           /* float32 fused activation */
-	bool is_float;
-	int n;
-	concat_input in[];
-} concat_data;
+typedef nn_concat_input concat_input;
+typedef nn_concat_data concat_data;
 
 static fsnn_status concat_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {

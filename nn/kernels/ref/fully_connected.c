@@ -12,13 +12,9 @@
  */
 #include <string.h>
 
-#include "../common/kernel_util.h"
+#include "../common/op_data.h"
 
-typedef struct fc_data {
-	fsnn_dtype type;
-	int32_t rows, k, n;
-	nn_ku_weighted wt;       /* zero points, bias, requantisation or clamp */
-} fc_data;
+typedef nn_fc_data fc_data;
 
 static fsnn_status fc_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {

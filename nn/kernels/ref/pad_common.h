@@ -8,14 +8,9 @@
 
 #include <string.h>
 
-#include "../common/kernel_util.h"
+#include "../common/op_data.h"
 
-typedef struct pad_data {
-	int64_t in_dims[FSNN_MAX_RANK], out_dims[FSNN_MAX_RANK];  /* leading 1s */
-	int64_t before[FSNN_MAX_RANK];
-	size_t elem_size;
-	uint8_t value[8];   /* one element of the pad value, raw bytes */
-} pad_data;
+typedef nn_pad_data pad_data;
 
 /* Validates input/paddings/output and fills everything but d->value. */
 static fsnn_status pad_prepare_common(nn_prepare_ctx *ctx, nn_node *node, pad_data **out_d)

@@ -14,13 +14,9 @@
  */
 #include <math.h>
 
-#include "../common/kernel_util.h"
+#include "../common/op_data.h"
 
-typedef struct quantize_data {
-	float inv_scale, lo, hi;   /* float input: clamp range, zp-relative */
-	int32_t zero_point;
-	uint8_t lut[256];          /* 8-bit input: indexed by the raw byte */
-} quantize_data;
+typedef nn_quantize_data quantize_data;
 
 static fsnn_status quantize_prepare(nn_prepare_ctx *ctx, nn_node *node)
 {

@@ -11,19 +11,10 @@
  * fractions. align_corners wins when both flags are set.
  */
 #include <math.h>
-#include "../common/kernel_util.h"
+#include "../common/op_data.h"
 
-typedef struct bilinear_tap {
-	int32_t i0, i1;    /* the two source indices */
-	float frac;        /* float32 weight of i1 */
-	int32_t w11;       /* 11-bit fixed-point weight of i1 */
-} bilinear_tap;
-
-typedef struct resize_bilinear_data {
-	int32_t n, in_h, in_w, out_h, out_w, c;
-	fsnn_dtype type;
-	bilinear_tap *ty, *tx;
-} resize_bilinear_data;
+typedef nn_bilinear_tap bilinear_tap;
+typedef nn_resize_bilinear_data resize_bilinear_data;
 
 static void make_taps(bilinear_tap *t, int32_t in_size, int32_t out_size, bool align, bool half)
 {

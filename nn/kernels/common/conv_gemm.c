@@ -118,13 +118,10 @@ static void copy_xor(uint8_t *dst, const uint8_t *src, size_t n, uint8_t flip)
 
 /* Receptive field of output pixel p in the microkernel's form; returns
  * sum x_s over K (only used with uint8 weights). */
-static int32_t gather(const conv_gemm_job *j, size_t p, void *dst)
+static int32_t gather(const conv_gemm_job *j, int32_t b, int32_t oy, int32_t ox, void *dst)
 {
 	const conv_gemm_data *g = j->g;
 	const nn_ku_window *win = &j->d->win;
-	const size_t ohw = (size_t)j->oh * (size_t)j->ow;
-	const int32_t b = (int32_t)(p / ohw), rem = (int32_t)(p % ohw);
-	const int32_t oy = rem / j->ow, ox = rem % j->ow;
 	const int32_t iy0 = oy * win->stride_h - win->pad_top, ix0 = ox * win->stride_w - win->pad_left;
 	const uint8_t flip = g->u8 ? 0x80 : 0x00;   /* raw byte -> x_s as int8 bits */
 	const enum nn_gemm_xfmt f = g->uk->xfmt;
@@ -184,19 +181,50 @@ static void run_task(void *arg, int task, int thread)
 	size_t p0 = (size_t)task * j->per_task, p1 = p0 + j->per_task;
 	if (p1 > j->pixels)
 		p1 = j->pixels;
+	/* Output coordinates of p0, advanced pixel by pixel (no divisions in
+	 * the loop). */
+	const size_t ohw = (size_t)j->oh * (size_t)j->ow;
+	int32_t b = (int32_t)(p0 / ohw), oy = (int32_t)(p0 % ohw) / j->ow, ox = (int32_t)(p0 % ohw) % j->ow;
+	/* Rows are kpad long; the direct path writes only their first cin
+	 * bytes, so the tail stays zero from here. */
+	if (j->direct)
+		memset(xbuf, 0, g->xbuf_bytes);
 	for (size_t p = p0; p < p1; p += (size_t)uk->mr) {
 		const int m_valid = p1 - p < (size_t)uk->mr ? (int)(p1 - p) : uk->mr;
-		if (j->direct && m_valid == uk->mr) {
-			/* 1x1, stride 1, no padding and K == kpad: the block's
-			 * inputs are one contiguous run. */
+		if (j->direct && m_valid == uk->mr && g->kpad == j->cin) {
+			/* 1x1, stride 1, no padding, K == kpad: the block's inputs
+			 * are one contiguous run. */
 			copy_xor(xbuf, j->x + p * (size_t)j->cin, (size_t)uk->mr * (size_t)j->cin, j->direct_flip);
+		} else if (j->direct && m_valid == uk->mr) {
+			for (int m = 0; m < uk->mr; m++)
+				copy_xor(xbuf + (size_t)m * xstride, j->x + (p + (size_t)m) * (size_t)j->cin,
+					 (size_t)j->cin, j->direct_flip);
 		} else {
 			for (int m = 0; m < uk->mr; m++) {
 				void *row = xbuf + (size_t)m * xstride * es;
-				if (m < m_valid)
-					rowsum[m] = gather(j, p + (size_t)m, row);
-				else
+				if (m < m_valid) {
+					rowsum[m] = gather(j, b, oy, ox, row);
+					if (++ox == j->ow) {
+						ox = 0;
+						if (++oy == j->oh) {
+							oy = 0;
+							b++;
+						}
+					}
+				} else {
 					memcpy(row, xbuf, xstride * es);
+				}
+			}
+		}
+		if (j->direct && m_valid == uk->mr) {
+			/* Keep the coordinates in step for a later gathered block. */
+			ox += uk->mr;
+			while (ox >= j->ow) {
+				ox -= j->ow;
+				if (++oy == j->oh) {
+					oy = 0;
+					b++;
+				}
 			}
 		}
 		for (int32_t blk = 0; blk < g->nblocks; blk++) {
@@ -254,7 +282,7 @@ fsnn_status nn_conv_gemm_eval(const nn_eval_ctx *ec, const nn_node *node)
 	const nn_ku_window *win = &d->win;
 	j.direct = g->uk->xfmt != NN_GEMM_I16 && g->wz == 0 && j.kh == 1 && j.kw == 1 &&
 		   win->stride_h == 1 && win->stride_w == 1 && win->pad_top == 0 && win->pad_left == 0 &&
-		   j.oh == j.ih && j.ow == j.iw && g->kpad == g->K;
+		   j.oh == j.ih && j.ow == j.iw;
 	j.direct_flip = (uint8_t)((g->u8 ? 0x80 : 0x00) ^ (g->uk->xfmt == NN_GEMM_U8 ? 0x80 : 0x00));
 	/* A few tasks per thread balance uneven progress; each is a whole
 	 * number of microkernel rows. */

@@ -24,3 +24,5 @@ BINS += fsprobe
 bin_fsprobe_SRCS := drivers/probe/fsprobe.c
 
 -include tests/vm/module.mk
+
+-include drivers/edgetpu/module.mk

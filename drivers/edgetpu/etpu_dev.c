@@ -40,12 +40,16 @@ fsnn_status etpu_sha256_hex(const uint8_t *d, size_t n, char out[65])
 
 void etpu_log(const etpu_device *dev, const char *fmt, ...)
 {
-	char line[FSNN_ERROR_MSG_MAX];
-	int k = snprintf(line, sizeof line, "edgetpu %s: ", dev->path[0] ? dev->path : "-");
+	char msg[FSNN_ERROR_MSG_MAX], line[FSNN_ERROR_MSG_MAX + 48];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line + k, sizeof line - (size_t)k, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* Error messages passed on already name the device. */
+	if (strncmp(msg, "edgetpu", 7) == 0)
+		snprintf(line, sizeof line, "%s", msg);
+	else
+		snprintf(line, sizeof line, "edgetpu %s: %s", dev->path[0] ? dev->path : "-", msg);
 	if (dev->cfg.log != NULL)
 		dev->cfg.log(dev->cfg.log_user, line);
 	else

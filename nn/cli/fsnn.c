@@ -2,7 +2,7 @@
  * fsnn — inspect, run and time .tflite models with the fsnn engine.
  *
  *   fsnn info  MODEL [--json]
- *   fsnn run   MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png]
+ *   fsnn run   MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png] [--edgetpu]
  *   fsnn bench MODEL [--threads N] [--runs N]
  *
  * Raw tensors are little-endian bytes, as /work/shared/tools/oracle's
@@ -19,13 +19,14 @@
 #include <time.h>
 
 #include "fsnn.h"
+#include "edgetpu/edgetpu.h"
 #include "image/image.h"
 
 #define EXIT_USAGE 2
 
 static const char usage[] =
 	"usage: fsnn info MODEL [--json]\n"
-	"       fsnn run MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png]\n"
+	"       fsnn run MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png] [--edgetpu]\n"
 	"       fsnn bench MODEL [--threads N] [--runs N]\n";
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -349,10 +350,12 @@ static int cmd_run(int argc, char **argv)
 {
 	const char *pos[3] = { NULL, NULL, NULL };
 	int npos = 0;
-	bool png = false;
+	bool png = false, edgetpu = false;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--png") == 0)
 			png = true;
+		else if (strcmp(argv[i], "--edgetpu") == 0)
+			edgetpu = true; /* edgetpu-custom-op nodes on a Coral USB Accelerator */
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return fail("run: unknown option '%s'", argv[i]);
 		else if (npos < 3)
@@ -367,9 +370,16 @@ static int cmd_run(int argc, char **argv)
 	fsnn_model *m = NULL;
 	fsnn_context *ctx = NULL;
 	fsnn_error err = { 0, "" };
-	if (fsnn_model_load_file(path, NULL, &m, &err) != FSNN_OK)
+	fsnn_backend *be = NULL;
+	if (edgetpu && etpu_backend_new(NULL, &be, &err) != FSNN_OK)
 		return fail("%s", one_line(err.msg));
+	const fsnn_backend *bes[1] = { be };
+	fsnn_load_options lo = { .backends = bes, .num_backends = be != NULL };
 	int rc = 0;
+	if (fsnn_model_load_file(path, &lo, &m, &err) != FSNN_OK) {
+		rc = fail("%s", one_line(err.msg));
+		goto out;
+	}
 	if (fsnn_context_new(m, &ctx, &err) != FSNN_OK) {
 		rc = fail("%s", one_line(err.msg));
 		goto out;
@@ -424,6 +434,7 @@ static int cmd_run(int argc, char **argv)
 out:
 	fsnn_context_free(ctx);
 	fsnn_model_free(m);
+	etpu_backend_free(be);
 	return rc;
 }
 

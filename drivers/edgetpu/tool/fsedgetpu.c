@@ -249,7 +249,7 @@ static int cmd_fsnn_run(opts *o)
 	fsnn_context *ctx = NULL;
 	int rc = 0;
 	if (fsnn_model_load_file(o->pos[0], &lo, &model, &err) || fsnn_context_new(model, &ctx, &err)) {
-		rc = fail(o->pos[0], err.msg);
+		rc = fail("fsnn-run", err.msg);
 		goto done;
 	}
 	char buf[4096], *save = NULL;

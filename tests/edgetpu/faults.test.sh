@@ -99,7 +99,7 @@ go list_dfu dfu "" 0 list && has list_dfu out '^2-1.3 1a6e:089a boot ROM' "list 
 go load_fw dfu "" 0 load-firmware "${fw[@]}" && has load_fw out '^2-1.3: runtime firmware running' "load-firmware"
 # The fsnn backend: the whole model through fsnn run --edgetpu.
 fsnn="${FS_BIN:-build/asan/bin}/fsnn"
-env LD_LIBRARY_PATH="$emu_dir" FAKE_ETPU_LOG="$tmp/fsnn.raw" FAKE_ETPU_SCRIPT="$script" \
+env LD_LIBRARY_PATH="$emu_dir" FAKE_ETPU_LOG="$tmp/fsnn.raw" FAKE_ETPU_SCRIPT="$script" LSAN_OPTIONS="suppressions=$emu_supp" \
   "$fsnn" run "$model" "$in0" "$tmp/fsnn_out" --edgetpu >"$tmp/fsnn.out" 2>"$tmp/fsnn.err"
 got=$(sha256sum "$tmp/fsnn_out.0.bin" 2>/dev/null | cut -d' ' -f1)
 if [ "$got" = "$(echo "$want" | grep -o 'sha256=[0-9a-f]*' | cut -d= -f2)" ]; then

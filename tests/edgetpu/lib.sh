@@ -7,6 +7,7 @@ golden="$emu_src/golden"
 models="${FS_SHARED:-}/models/tflite"
 tool="${FS_BIN:-build/asan/bin}/fsedgetpu"
 py="${PYTHON:-/usr/bin/python3}"
+emu_supp="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lsan.supp"
 
 # Prints SKIP and exits when the emulator or its goldens are not there.
 emu_require() {  # test-name
@@ -29,7 +30,7 @@ emu_run() {
   local log=$1 script=$2 start=$3 speed=$4 fault=$5; shift 6
   env LD_LIBRARY_PATH="$emu_dir" FAKE_ETPU_LOG="$log" FAKE_ETPU_SCRIPT="$script" \
       FAKE_ETPU_START="$start" FAKE_ETPU_SPEED="$speed" FAKE_ETPU_FAULT="$fault" \
-      ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" "$tool" "$@"
+      ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" LSAN_OPTIONS="suppressions=$emu_supp" "$tool" "$@"
 }
 
 # The dummy DFU image the goldens downloaded (emulator README):

@@ -187,6 +187,12 @@ void etpu_backend_free(fsnn_backend *backend);
 /* The backend's device, e.g. to report its path and link speed. */
 etpu_device *etpu_backend_device(const fsnn_backend *backend);
 
+/* ---- command line --------------------------------------------------------
+ * `fsedgetpu ARGS` and `fsnn edgetpu ARGS`: list, load-firmware [FILE], info
+ * MODEL, run MODEL IN..., fsnn-run MODEL IN OUTPREFIX. argv[1] is the
+ * command. Prints to stdout/stderr; returns the exit status. */
+int etpu_tool_main(int argc, char **argv);
+
 #ifdef __cplusplus
 }
 #endif

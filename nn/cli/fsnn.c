@@ -4,6 +4,7 @@
  *   fsnn info  MODEL [--json]
  *   fsnn run   MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png] [--edgetpu]
  *   fsnn bench MODEL [--threads N] [--runs N]
+ *   fsnn edgetpu list|load-firmware|info|run ...   (the Coral USB Accelerator)
  *
  * Raw tensors are little-endian bytes, as /work/shared/tools/oracle's
  * litert_run.mjs reads and writes them, so outputs can be compared with
@@ -27,7 +28,8 @@
 static const char usage[] =
 	"usage: fsnn info MODEL [--json]\n"
 	"       fsnn run MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png] [--edgetpu]\n"
-	"       fsnn bench MODEL [--threads N] [--runs N]\n";
+	"       fsnn bench MODEL [--threads N] [--runs N]\n"
+	"       fsnn edgetpu list | load-firmware [FILE] | info MODEL | run MODEL IN... [options]\n";
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail(const char *fmt, ...)
@@ -110,6 +112,35 @@ static void print_tensor_json(const fsnn_tensor_info *t)
 	for (int q = 0; q < t->num_quant; q++)
 		printf(q ? ", %d" : "%d", (int)t->zero_point[q]);
 	printf("], \"qdim\": %d}}", t->quantized_dimension);
+}
+
+static void print_etpu_line(void *u, const char *line)
+{
+	(void)u;
+	printf("edgetpu %s\n", line);
+}
+
+/* The compiled Edge TPU program of the first edgetpu-custom-op: each
+ * executable's layers, sizes and DMA hints. */
+static void describe_edgetpu(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return;
+	uint8_t *b = NULL;
+	long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	if (n > 0 && fseek(f, 0, SEEK_SET) == 0 && (b = malloc((size_t)n)) != NULL &&
+	    fread(b, 1, (size_t)n, f) == (size_t)n) {
+		etpu_model *em = NULL;
+		fsnn_error err = { 0, "" };
+		if (etpu_model_from_tflite(b, (size_t)n, &em, &err) == FSNN_OK)
+			etpu_model_describe(em, print_etpu_line, NULL);
+		else
+			printf("edgetpu program: %s\n", one_line(err.msg));
+		etpu_model_free(em);
+	}
+	free(b);
+	fclose(f);
 }
 
 static int cmd_info(int argc, char **argv)
@@ -247,6 +278,14 @@ static int cmd_info(int argc, char **argv)
 		printf("weights: %zu bytes in the file, %zu bytes prepared\n", mem.weights_bytes,
 		       mem.persistent_bytes);
 		printf("runnable: %s\n", runnable ? "yes" : one_line(run_err.msg));
+		for (int i = 0; i < nops; i++) {
+			fsnn_op_info op;
+			fsnn_model_op_info(m, i, &op);
+			if (op.is_custom && strcmp(op.name, "edgetpu-custom-op") == 0) {
+				describe_edgetpu(path);
+				break;
+			}
+		}
 	}
 	free(hist);
 	fsnn_model_free(m);
@@ -587,6 +626,9 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (strcmp(argv[1], "bench") == 0)
 		return cmd_bench(argc - 2, argv + 2);
-	fail("unknown command '%s' (info, run or bench)", argv[1]);
+	/* Coral USB Accelerator: list, load-firmware, info, run (drivers/edgetpu). */
+	if (strcmp(argv[1], "edgetpu") == 0)
+		return etpu_tool_main(argc - 1, argv + 1);
+	fail("unknown command '%s' (info, run, bench or edgetpu)", argv[1]);
 	return EXIT_USAGE;
 }

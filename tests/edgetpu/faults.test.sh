@@ -97,6 +97,13 @@ has usb2 err 'warning: USB 2.0 high speed (480 Mb/s) link' "USB 2.0 warning"
 go list_app app "" 0 list && has list_app out '^2-1.3 18d1:9302 runtime firmware running, USB 3 SuperSpeed' "list (runtime)"
 go list_dfu dfu "" 0 list && has list_dfu out '^2-1.3 1a6e:089a boot ROM' "list (boot ROM)"
 go load_fw dfu "" 0 load-firmware "${fw[@]}" && has load_fw out '^2-1.3: runtime firmware running' "load-firmware"
+# The same command line under fsnn, and fsnn info's view of the program.
+env LD_LIBRARY_PATH="$emu_dir" FAKE_ETPU_LOG="$tmp/fsnn_list.raw" FAKE_ETPU_START=dfu LSAN_OPTIONS="suppressions=$emu_supp" \
+  "${FS_BIN:-build/asan/bin}/fsnn" edgetpu list >"$tmp/fsnn_list.out" 2>&1
+has fsnn_list out '^2-1.3 1a6e:089a boot ROM' "fsnn edgetpu list"
+"${FS_BIN:-build/asan/bin}/fsnn" info "$model" >"$tmp/fsnn_info.out" 2>&1
+has fsnn_info out '^edgetpu executable 1: parameter-caching, token 6d146c3f97d6648c, 1 chunk(s) 12624 B, parameters 566912 B' "fsnn info shows the executables"
+has fsnn_info out "^edgetpu   hint 2: output 0 offset 0 size 1008" "fsnn info shows the DMA hints"
 # The fsnn backend: the whole model through fsnn run --edgetpu.
 fsnn="${FS_BIN:-build/asan/bin}/fsnn"
 env LD_LIBRARY_PATH="$emu_dir" FAKE_ETPU_LOG="$tmp/fsnn.raw" FAKE_ETPU_SCRIPT="$script" LSAN_OPTIONS="suppressions=$emu_supp" \

@@ -107,6 +107,11 @@ typedef struct etpu_config {
 	unsigned event_timeout_ms; /* deadline for an inference's completion event (6000) */
 	unsigned reenum_ms;        /* wait for the stick to come back after a reset (10000) */
 	int attempts;              /* runs of one inference incl. reset-and-reopen retries (2) */
+	/* Backend only: 0 = open the stick when a model is loaded, so the load
+	 * fails without one (fsnn run --edgetpu); 1 = load regardless and open
+	 * at the first inference, so a long-running caller can load once and
+	 * fall back per inference while the stick is away (the firmware). */
+	int lazy_open;
 	/* Warnings (USB 2.0 link, recovery) go here; NULL = stderr. */
 	void (*log)(void *log_user, const char *line);
 	void *log_user;
@@ -181,7 +186,9 @@ fsnn_status etpu_run(etpu_device *dev, etpu_model *model, const void *const *inp
 
 /* ---- the fsnn backend ---------------------------------------------------
  * Claims "edgetpu-custom-op". The device opens at the first prepare (so a
- * model load fails clearly without a stick) and reopens after failures. */
+ * model load fails clearly without a stick; cfg.lazy_open defers it to the
+ * first inference) and reopens after failures. Free it after every model
+ * loaded with it. */
 fsnn_status etpu_backend_new(const etpu_config *cfg, fsnn_backend **out, fsnn_error *err);
 void etpu_backend_free(fsnn_backend *backend);
 /* The backend's device, e.g. to report its path and link speed. */

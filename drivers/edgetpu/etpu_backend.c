@@ -2,9 +2,9 @@
  * The fsnn backend for "edgetpu-custom-op": the engine runs the CPU ops
  * around the node and hands the node's tensors here. One stick serves all
  * nodes and contexts, so calls are serialised by a mutex (the engine may
- * call from several threads). The stick opens at the first prepare, so a
- * model load fails with a clear message when none is plugged in; after a
- * failure the next eval reopens it (see etpu_run).
+ * call from several threads). The stick opens at the first prepare (unless
+ * cfg.lazy_open), so a model load fails with a clear message when none is
+ * plugged in; after a failure the next eval reopens it (see etpu_run).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -51,7 +51,7 @@ static fsnn_status be_prepare(void *user, const fsnn_custom_node *node, void **s
 				      in ? "input" : "output", k, t->name ? t->name : "", t->bytes, li.name,
 				      li.bytes);
 	}
-	if (st == FSNN_OK) {
+	if (st == FSNN_OK && !be->dev->cfg.lazy_open) {
 		pthread_mutex_lock(&be->mu);
 		st = etpu_device_open(be->dev, err);
 		pthread_mutex_unlock(&be->mu);

@@ -338,6 +338,45 @@ int main(void)
 	etpu_device_free(dev);
 	check_end(&s);
 
+	/* The firmware's way: load once with a lazy backend, then every invoke
+	 * either runs on the stick or fails with a message (the caller falls
+	 * back to the CPU model for that FOV); a re-plugged stick is used again. */
+	check_begin(&s, "double/backend_lazy_fallback");
+	setup(&d, &cfg);
+	d.present = false;
+	cfg.lazy_open = 1;
+	fsnn_backend *be = NULL;
+	fsnn_model *fm = NULL;
+	fsnn_context *ctx = NULL;
+	st = etpu_backend_new(&cfg, &be, &err);
+	const fsnn_backend *bes[1] = { be };
+	fsnn_load_options lo = { .backends = bes, .num_backends = 1 };
+	if (st == FSNN_OK)
+		st = fsnn_model_load_file(path, &lo, &fm, &err);
+	if (st == FSNN_OK)
+		st = fsnn_context_new(fm, &ctx, &err);
+	CHECK(&s, st == FSNN_OK, "lazy load without a stick: %s", err.msg);
+	if (st == FSNN_OK) {
+		st = fsnn_invoke(ctx, &err);
+		CHECK(&s, st == FSNN_E_BACKEND && strstr(err.msg, "no Coral USB Accelerator found"),
+		      "absent: %d %s", st, err.msg);
+		d.present = true;
+		st = fsnn_invoke(ctx, &err);
+		CHECK(&s, st == FSNN_OK, "plugged in: %s", err.msg);
+		d.fail_bulk_at = d.bulks + 2;
+		d.fail_rc = ETPU_USB_E_NO_DEVICE;
+		st = fsnn_invoke(ctx, &err);
+		CHECK(&s, st == FSNN_E_BACKEND && strstr(err.msg, "unplugged"), "unplug: %d %s", st, err.msg);
+		d.present = true;
+		st = fsnn_invoke(ctx, &err);
+		CHECK(&s, st == FSNN_OK, "re-plugged: %s", err.msg);
+		CHECK(&s, etpu_device_is_open(etpu_backend_device(be)), "device not open after recovery");
+	}
+	fsnn_context_free(ctx);
+	fsnn_model_free(fm);
+	etpu_backend_free(be);
+	check_end(&s);
+
 	etpu_model_free(m);
 	free(file);
 	return check_exit(&s);

@@ -39,3 +39,5 @@ tests_image_LIBS := fsimage
 tests_drivers_LIBS := fsdrivers
 
 include tests/vm/module.mk
+
+include drivers/edgetpu/module.mk

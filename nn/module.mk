@@ -23,7 +23,7 @@ endif
 lib_fsnn_LDLIBS :=
 BINS += fsnn
 bin_fsnn_SRCS := $(wildcard nn/cli/*.c)
-bin_fsnn_LIBS := fsnn fsimage    # fsimage: PNG input/output of `fsnn run --png`
+bin_fsnn_LIBS := fsedgetpu fsnn fsimage    # fsedgetpu: fsnn run --edgetpu; fsimage: PNG I/O of run --png
 tests_nn_LIBS := fsnn fsimage
 
 

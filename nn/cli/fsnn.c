@@ -5,6 +5,8 @@
  *   fsnn run   MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png] [engine options]
  *   fsnn bench MODEL [--runs N] [--warmup N] [--contexts N] [--json] [engine options]
  *   engine options: --kernels auto|ref|FEATURES, --input-size HxW, --threads N
+ *   fsnn run MODEL ... --edgetpu   (edgetpu-custom-op nodes on a Coral USB Accelerator)
+ *   fsnn edgetpu list|load-firmware|info|run ...   (the Coral USB Accelerator)
  *
  * Raw tensors are little-endian bytes, as /work/shared/tools/oracle's
  * litert_run.mjs reads and writes them, so outputs can be compared with
@@ -21,13 +23,15 @@
 
 #include "cli.h"
 #include "fsnn.h"
+#include "edgetpu/edgetpu.h"
 #include "image/image.h"
 
 
 static const char usage[] =
 	"usage: fsnn info MODEL [--json] [ENGINE OPTIONS]\n"
-	"       fsnn run MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png] [ENGINE OPTIONS]\n"
+	"       fsnn run MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png] [--edgetpu] [ENGINE OPTIONS]\n"
 	"       fsnn bench MODEL [--runs N] [--warmup N] [--contexts N] [--json] [ENGINE OPTIONS]\n"
+	"       fsnn edgetpu list | load-firmware [FILE] | info MODEL | run MODEL IN... [options]\n"
 	"       fsnn --version\n"
 	"\n"
 	"ENGINE OPTIONS\n"
@@ -86,6 +90,35 @@ static void print_tensor_json(const fsnn_tensor_info *t)
 	for (int q = 0; q < t->num_quant; q++)
 		printf(q ? ", %d" : "%d", (int)t->zero_point[q]);
 	printf("], \"qdim\": %d}}", t->quantized_dimension);
+}
+
+static void print_etpu_line(void *u, const char *line)
+{
+	(void)u;
+	printf("edgetpu %s\n", line);
+}
+
+/* The compiled Edge TPU program of the first edgetpu-custom-op: each
+ * executable's layers, sizes and DMA hints. */
+static void describe_edgetpu(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return;
+	uint8_t *b = NULL;
+	long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	if (n > 0 && fseek(f, 0, SEEK_SET) == 0 && (b = malloc((size_t)n)) != NULL &&
+	    fread(b, 1, (size_t)n, f) == (size_t)n) {
+		etpu_model *em = NULL;
+		fsnn_error err = { 0, "" };
+		if (etpu_model_from_tflite(b, (size_t)n, &em, &err) == FSNN_OK)
+			etpu_model_describe(em, print_etpu_line, NULL);
+		else
+			printf("edgetpu program: %s\n", one_line(err.msg));
+		etpu_model_free(em);
+	}
+	free(b);
+	fclose(f);
 }
 
 static int cmd_info(int argc, char **argv)
@@ -243,6 +276,14 @@ static int cmd_info(int argc, char **argv)
 		printf("weights: %zu bytes in the file, %zu bytes prepared\n", mem.weights_bytes,
 		       mem.persistent_bytes);
 		printf("runnable: %s\n", runnable ? "yes" : one_line(run_err.msg));
+		for (int i = 0; i < nops; i++) {
+			fsnn_op_info op;
+			fsnn_model_op_info(m, i, &op);
+			if (op.is_custom && strcmp(op.name, "edgetpu-custom-op") == 0) {
+				describe_edgetpu(path);
+				break;
+			}
+		}
 	}
 	free(hist);
 	fsnn_model_free(m);
@@ -346,7 +387,7 @@ static int cmd_run(int argc, char **argv)
 {
 	const char *pos[3] = { NULL, NULL, NULL };
 	int npos = 0;
-	bool png = false;
+	bool png = false, edgetpu = false;
 	cli_engine_opts eo = { 0 };
 	for (int i = 0; i < argc; i++) {
 		int used = cli_engine_opt("run", argc, argv, &i, &eo);
@@ -356,6 +397,8 @@ static int cmd_run(int argc, char **argv)
 			continue;
 		if (strcmp(argv[i], "--png") == 0)
 			png = true;
+		else if (strcmp(argv[i], "--edgetpu") == 0)
+			edgetpu = true; /* edgetpu-custom-op nodes on a Coral USB Accelerator */
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return fail("run: unknown option '%s'", argv[i]);
 		else if (npos < 3)
@@ -370,10 +413,18 @@ static int cmd_run(int argc, char **argv)
 	fsnn_model *m = NULL;
 	fsnn_context *ctx = NULL;
 	fsnn_error err = { 0, "" };
-	fsnn_load_options lo = cli_load_options(&eo);
-	if (fsnn_model_load_file(path, &lo, &m, &err) != FSNN_OK)
+	fsnn_backend *be = NULL;
+	if (edgetpu && etpu_backend_new(NULL, &be, &err) != FSNN_OK)
 		return fail("%s", one_line(err.msg));
+	const fsnn_backend *bes[1] = { be };
+	fsnn_load_options lo = cli_load_options(&eo);
+	lo.backends = bes;
+	lo.num_backends = be != NULL;
 	int rc = 0;
+	if (fsnn_model_load_file(path, &lo, &m, &err) != FSNN_OK) {
+		rc = fail("%s", one_line(err.msg));
+		goto out;
+	}
 	fsnn_context_options co = { .num_threads = eo.threads };
 	if (fsnn_context_new_opts(m, &co, &ctx, &err) != FSNN_OK) {
 		rc = fail("%s", one_line(err.msg));
@@ -429,6 +480,7 @@ static int cmd_run(int argc, char **argv)
 out:
 	fsnn_context_free(ctx);
 	fsnn_model_free(m);
+	etpu_backend_free(be);
 	return rc;
 }
 
@@ -448,6 +500,9 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (strcmp(argv[1], "bench") == 0)
 		return cmd_bench(argc - 2, argv + 2);
-	fail("unknown command '%s' (info, run or bench)", argv[1]);
+	/* Coral USB Accelerator: list, load-firmware, info, run (drivers/edgetpu). */
+	if (strcmp(argv[1], "edgetpu") == 0)
+		return etpu_tool_main(argc - 1, argv + 1);
+	fail("unknown command '%s' (info, run, bench or edgetpu)", argv[1]);
 	return EXIT_USAGE;
 }

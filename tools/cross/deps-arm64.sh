@@ -10,7 +10,7 @@ set -u
 # Toolchain and emulator (host packages), then the arm64 -dev packages the
 # engine, drivers and firmware link against (see */module.mk).
 host_pkgs=(crossbuild-essential-arm64 qemu-user-static pkg-config)
-arm64_pkgs=(libpng-dev:arm64 libgpiod-dev:arm64 libsystemd-dev:arm64 nettle-dev:arm64
+arm64_pkgs=(libpng-dev:arm64 libgpiod-dev:arm64 libsystemd-dev:arm64 nettle-dev:arm64 libusb-1.0-0-dev:arm64
             libcamera-dev:arm64)
 
 missing=()

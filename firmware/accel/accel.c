@@ -7,9 +7,12 @@
 
 #include "accel_sim.h"
 
+extern const fw_accel_provider fw_accel_edgetpu_provider;   /* accel_edgetpu.c */
+
 /* Every accelerator this build can drive, by name. */
 static const fw_accel_provider *const providers[] = {
 	&fw_accel_sim_provider,
+	&fw_accel_edgetpu_provider,
 };
 
 struct fw_accel {

@@ -413,7 +413,34 @@ def cmd_bench(a):
         f"{os.path.relpath(os.path.join(out, 'results.json'), os.getcwd())}")
     say("bench: / ORT and / LiteRT are this row's median over the peer's on the same model, size and "
         "threads (targets: fsnn <= 0.8x ORT on m2unet, <= 0.5x LiteRT on the golden models)")
+    peak_line(out, rows)
     return 0 if rows else 1
+
+
+def peak_line(out, rows):
+    """The CPU's int8 ceiling on one core (tools/bench/peak.c: a register-only
+    loop of the widest dot-product instruction), next to fsnn's best 1-thread
+    GMAC/s on M2U-Net, measured in the same run."""
+    src = os.path.join(TOP, "tools", "bench", "peak.c")
+    exe = os.path.join(out, "peak")
+    rc, _, err, _ = run4(["cc", "-O2", "-std=c11", "-D_GNU_SOURCE", "-o", exe, src])
+    if rc != 0:
+        warn(f"peak: cannot build {src}: {err.strip()[-200:]}")
+        return
+    rc, so, err, _ = run4([exe, "1"])
+    d = last_json(so) if rc == 0 else None
+    if not d:
+        say(f"bench: peak: {(err or so).strip()[-200:]}")
+        return
+    peak = d["peak_gmac_per_s_one_core"]
+    best = [r for r in rows if r["engine"] == "fsnn" and r["threads"] == 1 and r.get("gmac")
+            and r["model"].startswith("m2unet")]
+    msg = f"bench: CPU peak {peak:.1f} GMAC/s on one core ({d['isa']}, register-only loop)"
+    if best:
+        r = min(best, key=lambda r: r["median_ms"] / r["gmac"])
+        rate = r["gmac"] / (r["median_ms"] / 1e3)
+        msg += f"; fsnn {r['model']} {rate:.1f} GMAC/s = {100 * rate / peak:.0f} % of it"
+    say(msg)
 
 
 def cmd_summary(a):

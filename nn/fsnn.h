@@ -193,6 +193,8 @@ typedef struct fsnn_context_options {
 	 * counting the caller's: 1 = none started. Results are identical for
 	 * any count. The threads are started here and live with the context. */
 	int num_threads;
+	/* Non-zero: time every op of every invoke (fsnn_context_op_times). */
+	int profile;
 } fsnn_context_options;
 
 /* Same with options (NULL = defaults). */
@@ -204,6 +206,10 @@ void fsnn_context_free(fsnn_context *ctx);
  * out of range). Write inputs, invoke, read outputs. */
 void *fsnn_context_input(fsnn_context *ctx, int i);
 const void *fsnn_context_output(const fsnn_context *ctx, int i);
+
+/* With fsnn_context_options.profile: nanoseconds spent in each op, summed
+ * over every invoke so far, into ns[0 .. n) (n = fsnn_model_num_ops). */
+fsnn_status fsnn_context_op_times(const fsnn_context *ctx, uint64_t *ns, int n);
 
 /* Runs the graph once. No allocation happens here. */
 fsnn_status fsnn_invoke(fsnn_context *ctx, fsnn_error *err);

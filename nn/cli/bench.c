@@ -17,6 +17,8 @@
 typedef struct bench_job {
 	const fsnn_model *model;
 	int threads, warmup, runs;
+	int profile;         /* keep the op times (job 0 only) */
+	uint64_t *op_ns;     /* num_ops entries when profiling */
 	double *ms;          /* runs entries */
 	fsnn_status status;
 	fsnn_error err;
@@ -62,7 +64,7 @@ static void *bench_thread(void *arg)
 {
 	bench_job *job = arg;
 	fsnn_context *ctx = NULL;
-	fsnn_context_options co = { .num_threads = job->threads };
+	fsnn_context_options co = { .num_threads = job->threads, .profile = job->profile };
 	job->status = fsnn_context_new_opts(job->model, &co, &ctx, &job->err);
 	if (job->status != FSNN_OK)
 		return NULL;
@@ -74,6 +76,8 @@ static void *bench_thread(void *arg)
 		job->status = fsnn_invoke(ctx, &job->err);
 		job->ms[r] = now_ms() - t0;
 	}
+	if (job->profile && job->status == FSNN_OK)
+		fsnn_context_op_times(ctx, job->op_ns, fsnn_model_num_ops(job->model));
 	fsnn_context_free(ctx);
 	return NULL;
 }
@@ -132,11 +136,74 @@ static void print_result(const char *path, const fsnn_model *m, const cli_engine
 	       r->peak_rss_mb);
 }
 
+/* Time per invoke by op kind and kernel variant, largest first. */
+static void print_profile(const fsnn_model *m, const uint64_t *ns, int invokes)
+{
+	int n = fsnn_model_num_ops(m);
+	typedef struct { const char *name, *variant; double ms; int count; uint64_t macs; } kind;
+	kind *k = calloc((size_t)(n > 0 ? n : 1), sizeof *k);
+	if (k == NULL)
+		return;
+	int nk = 0;
+	double total = 0;
+	for (int i = 0; i < n; i++) {
+		fsnn_op_info op;
+		fsnn_model_op_info(m, i, &op);
+		const char *v = op.variant ? op.variant : (op.backend ? op.backend : "?");
+		int j = 0;
+		while (j < nk && (strcmp(k[j].name, op.name) || strcmp(k[j].variant, v)))
+			j++;
+		if (j == nk)
+			k[nk++] = (kind){ op.name, v, 0, 0, 0 };
+		double ms = (double)ns[i] / 1e6 / invokes;
+		k[j].ms += ms;
+		k[j].count++;
+		k[j].macs += op.macs;
+		total += ms;
+	}
+	for (int a = 1; a < nk; a++)
+		for (int b = a; b > 0 && k[b].ms > k[b - 1].ms; b--) {
+			kind t = k[b];
+			k[b] = k[b - 1];
+			k[b - 1] = t;
+		}
+	printf("profile (ms per invoke, all runs and warm-up):\n");
+	for (int j = 0; j < nk; j++) {
+		printf("  %-20s %-12s x%-3d %9.3f ms %5.1f %%", k[j].name, k[j].variant, k[j].count, k[j].ms,
+		       total > 0 ? 100 * k[j].ms / total : 0.0);
+		if (k[j].macs && k[j].ms > 0)
+			printf("  %.2f GMAC/s", (double)k[j].macs / 1e6 / k[j].ms);
+		printf("\n");
+	}
+	/* The slowest single ops, for kernel work. */
+	int *idx = calloc((size_t)(n > 0 ? n : 1), sizeof *idx);
+	if (idx != NULL) {
+		for (int i = 0; i < n; i++) {
+			int b = i;
+			for (; b > 0 && ns[idx[b - 1]] < ns[i]; b--)
+				idx[b] = idx[b - 1];
+			idx[b] = i;
+		}
+		printf("slowest ops:\n");
+		for (int r = 0; r < 8 && r < n && ns[idx[r]] > 0; r++) {
+			fsnn_op_info op;
+			fsnn_model_op_info(m, idx[r], &op);
+			double ms = (double)ns[idx[r]] / 1e6 / invokes;
+			printf("  op %-3d %-20s %-12s %9.3f ms", idx[r], op.name, op.variant ? op.variant : "?", ms);
+			if (op.macs && ms > 0)
+				printf("  %.2f GMAC/s", (double)op.macs / 1e6 / ms);
+			printf("\n");
+		}
+		free(idx);
+	}
+	free(k);
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	const char *path = NULL;
 	int contexts = 1, runs = 10, warmup = 1;
-	bool json = false;
+	bool json = false, profile = false;
 	cli_engine_opts eo = { .threads = 1 };
 	for (int i = 0; i < argc; i++) {
 		int used = cli_engine_opt("bench", argc, argv, &i, &eo);
@@ -159,6 +226,8 @@ int cmd_bench(int argc, char **argv)
 			i++;
 		} else if (strcmp(argv[i], "--json") == 0) {
 			json = true;
+		} else if (strcmp(argv[i], "--profile") == 0) {
+			profile = true;
 		} else if (argv[i][0] == '-' || path != NULL) {
 			return fail("bench: unexpected argument '%s'", argv[i]);
 		} else {
@@ -179,8 +248,10 @@ int cmd_bench(int argc, char **argv)
 	bench_job *jobs = calloc((size_t)contexts, sizeof *jobs);
 	pthread_t *tids = calloc((size_t)contexts, sizeof *tids);
 	double *all = calloc((size_t)contexts * (size_t)runs, sizeof *all);
+	int nops = fsnn_model_num_ops(m);
+	uint64_t *op_ns = calloc((size_t)(nops > 0 ? nops : 1), sizeof *op_ns);
 	int rc = 0;
-	if (jobs == NULL || tids == NULL || all == NULL) {
+	if (jobs == NULL || tids == NULL || all == NULL || op_ns == NULL) {
 		rc = fail("out of memory");
 		goto out;
 	}
@@ -188,7 +259,8 @@ int cmd_bench(int argc, char **argv)
 	int started = 0;
 	for (int t = 0; t < contexts; t++) {
 		jobs[t] = (bench_job){ .model = m, .threads = eo.threads, .warmup = warmup, .runs = runs,
-				       .ms = all + (size_t)t * (size_t)runs };
+				       .ms = all + (size_t)t * (size_t)runs,
+				       .profile = profile && t == 0, .op_ns = t == 0 ? op_ns : NULL };
 		int e = pthread_create(&tids[t], NULL, bench_thread, &jobs[t]);
 		if (e != 0) {
 			rc = fail("cannot start thread %d: %s", t, strerror(e));
@@ -225,7 +297,10 @@ int cmd_bench(int argc, char **argv)
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		r.peak_rss_mb = (double)ru.ru_maxrss / 1024.0;
 	print_result(path, m, &eo, contexts, runs, json, &r);
+	if (profile)
+		print_profile(m, op_ns, runs + warmup);
 out:
+	free(op_ns);
 	free(jobs);
 	free(tids);
 	free(all);

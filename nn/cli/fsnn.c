@@ -30,7 +30,7 @@
 static const char usage[] =
 	"usage: fsnn info MODEL [--json] [ENGINE OPTIONS]\n"
 	"       fsnn run MODEL IN0.bin|IN0.png[,IN1...] OUTPREFIX [--png] [--edgetpu] [ENGINE OPTIONS]\n"
-	"       fsnn bench MODEL [--runs N] [--warmup N] [--contexts N] [--json] [ENGINE OPTIONS]\n"
+	"       fsnn bench MODEL [--runs N] [--warmup N] [--contexts N] [--json] [--profile] [ENGINE OPTIONS]\n"
 	"       fsnn edgetpu list | load-firmware [FILE] | info MODEL | run MODEL IN... [options]\n"
 	"       fsnn --version\n"
 	"\n"
@@ -42,7 +42,8 @@ static const char usage[] =
 	"  --threads N                  threads inside each invoke (default 1)\n"
 	"\n"
 	"bench times one invoke at a time (median/min of --runs after --warmup);\n"
-	"--contexts N runs N contexts on N threads at once (throughput).\n"
+	"--contexts N runs N contexts on N threads at once (throughput); --profile adds the\n"
+	"time per op kind and kernel variant.\n"
 	"Exit status: 0 success, 1 failure (message on stderr), 2 usage error.\n";
 
 static void print_shape(FILE *f, const fsnn_tensor_info *t)

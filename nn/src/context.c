@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "graph.h"
 #include "pool.h"
@@ -21,6 +22,7 @@ struct fsnn_context {
 	fsnn_tensor_view *view_store;
 	nn_pool *pool;              /* NULL with one thread */
 	int num_threads;
+	uint64_t *op_ns;            /* per op, when profiling */
 };
 
 void fsnn_context_free(fsnn_context *ctx)
@@ -28,6 +30,7 @@ void fsnn_context_free(fsnn_context *ctx)
 	if (ctx == NULL)
 		return;
 	nn_pool_free(ctx->pool);
+	free(ctx->op_ns);
 	free(ctx->arena);
 	free(ctx->scratch);
 	free(ctx->tensor_data);
@@ -138,6 +141,11 @@ fsnn_status fsnn_context_new_opts(const fsnn_model *m, const fsnn_context_option
 	for (int t = 0; t < m->num_tensors; t++)
 		if (m->tensors[t].alloc == NN_ALLOC_ALIAS)
 			ctx->tensor_data[t] = ctx->tensor_data[nn_alias_root(m, t)];
+	if (opts != NULL && opts->profile &&
+	    (ctx->op_ns = calloc((size_t)(m->num_nodes > 0 ? m->num_nodes : 1), sizeof *ctx->op_ns)) == NULL) {
+		fsnn_context_free(ctx);
+		return nn_set_error(err, FSNN_E_NOMEM, "%s: out of memory for the op profile", m->source);
+	}
 	fsnn_status st = build_views(ctx, err);
 	if (st == FSNN_OK && threads > 1 && (ctx->pool = nn_pool_new(threads, err)) == NULL)
 		st = err != NULL ? err->code : FSNN_E_NOMEM;
@@ -154,6 +162,17 @@ void *fsnn_context_input(fsnn_context *ctx, int i)
 	if (ctx == NULL || i < 0 || i >= ctx->model->num_inputs)
 		return NULL;
 	return ctx->tensor_data[ctx->model->inputs[i]];
+}
+
+fsnn_status fsnn_context_op_times(const fsnn_context *ctx, uint64_t *ns, int n)
+{
+	if (ctx == NULL || ns == NULL || n < 0)
+		return FSNN_E_ARG;
+	if (ctx->op_ns == NULL)
+		return FSNN_E_ARG;   /* not created with profile */
+	for (int i = 0; i < n && i < ctx->model->num_nodes; i++)
+		ns[i] = ctx->op_ns[i];
+	return FSNN_OK;
 }
 
 const void *fsnn_context_output(const fsnn_context *ctx, int i)
@@ -196,6 +215,9 @@ fsnn_status fsnn_invoke(fsnn_context *ctx, fsnn_error *err)
 	for (int n = 0; n < m->num_nodes; n++) {
 		const nn_node *node = &m->nodes[n];
 		fsnn_status st;
+		struct timespec t0;
+		if (ctx->op_ns != NULL)
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (node->backend != NULL) {
 			fsnn_tensor_view *v = ctx->views[n];
 			st = node->backend->eval(node->backend->user, node->backend_state, v,
@@ -211,6 +233,11 @@ fsnn_status fsnn_invoke(fsnn_context *ctx, fsnn_error *err)
 			st = node->eval(&ec, node);
 			if (st != FSNN_OK)
 				return eval_failed(node, st, err, "");
+		}
+		if (ctx->op_ns != NULL) {
+			struct timespec t1;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			ctx->op_ns[n] += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
 		}
 	}
 	if (err != NULL)

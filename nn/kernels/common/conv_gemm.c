@@ -150,7 +150,10 @@ static int32_t gather(const conv_gemm_job *j, int32_t b, int32_t oy, int32_t ox,
 				 * byte for uint8; S8 wants x_s. */
 				const uint8_t tf = (uint8_t)(flip ^ (f == NN_GEMM_U8 ? 0x80 : 0x00));
 				uint8_t *o = (uint8_t *)dst + k;
-				if (inside)
+				if (inside && cin < 16)
+					for (int32_t c = 0; c < cin; c++)
+						o[c] = src[c] ^ tf;
+				else if (inside)
 					copy_xor(o, src, (size_t)cin, tf);
 				else
 					memset(o, (uint8_t)((uint8_t)(int8_t)g->xz ^ (f == NN_GEMM_U8 ? 0x80 : 0)), (size_t)cin);
@@ -195,6 +198,13 @@ static void run_task(void *arg, int task, int thread)
 			/* 1x1, stride 1, no padding, K == kpad: the block's inputs
 			 * are one contiguous run. */
 			copy_xor(xbuf, j->x + p * (size_t)j->cin, (size_t)uk->mr * (size_t)j->cin, j->direct_flip);
+		} else if (j->direct && m_valid == uk->mr && j->cin < 16) {
+			/* Thin layers (the decoder's K of 1..13 at full resolution):
+			 * a call per pixel would cost more than the bytes. */
+			const uint8_t *src = j->x + p * (size_t)j->cin;
+			for (int m = 0; m < uk->mr; m++, src += j->cin)
+				for (int32_t c = 0; c < j->cin; c++)
+					xbuf[(size_t)m * xstride + (size_t)c] = src[c] ^ j->direct_flip;
 		} else if (j->direct && m_valid == uk->mr) {
 			for (int m = 0; m < uk->mr; m++)
 				copy_xor(xbuf + (size_t)m * xstride, j->x + (p + (size_t)m) * (size_t)j->cin,

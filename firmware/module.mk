@@ -4,7 +4,8 @@ lib_fsfw_SRCS := $(filter-out firmware/cli/%,$(wildcard firmware/*/*.c))
 BINS += fieldscope
 bin_fieldscope_SRCS := $(wildcard firmware/cli/*.c)
 MODULE_LDLIBS += $(shell $(PKG_CONFIG) --libs libsystemd nettle 2>/dev/null || echo -lsystemd -lnettle)
-DEPS_PACKAGES += libsystemd-dev nettle-dev python3-pil python3-scipy
+DEPS_PACKAGES += libsystemd-dev nettle-dev
+DEPS_TEST_PACKAGES += python3-pil python3-scipy
 
 # make run: the loop on the simulated board with the committed demo images.
 FS_RUN_DIR ?= $(abspath $(B))/run-results

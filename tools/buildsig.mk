@@ -1,0 +1,19 @@
+# tools/buildsig.mk — rebuild objects when what they were compiled with
+# changes. Features are detected when the Makefile is read (pkg-config for
+# libcamera, libgpiod, ...): when `make deps` installs libcamera-dev after a
+# first build, the next make sees -DFS_HAVE_LIBCAMERA and the shim, and
+# without this the objects built without it would be kept. The signature
+# (compilers, flags, link libraries, library sources) is written to
+# $(B)/build-flags.txt only when it differs, and every object depends on it.
+FS_BUILD_SIG := $(B)/build-flags.txt
+fs_build_sig := CC=$(CC) CXX=$(CXX) AR=$(AR) | CFLAGS=$(CFLAGS_ALL) | CXXFLAGS=$(CXXFLAGS_ALL) \
+  | LDLIBS=$(LDLIBS_ALL) | SRCS=$(sort $(foreach l,$(LIBS),$(lib_$(l)_SRCS)))
+ifneq ($(fs_build_sig),$(file <$(FS_BUILD_SIG)))
+  $(shell mkdir -p $(B))
+  $(file >$(FS_BUILD_SIG),$(fs_build_sig))
+endif
+$(ALL_OBJS): $(FS_BUILD_SIG)
+# After `make clean` in the same invocation.
+$(FS_BUILD_SIG):
+	@mkdir -p $(@D)
+	$(file >$@,$(fs_build_sig))

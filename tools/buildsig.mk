@@ -6,8 +6,11 @@
 # (compilers, flags, link libraries, library sources) is written to
 # $(B)/build-flags.txt only when it differs, and every object depends on it.
 FS_BUILD_SIG := $(B)/build-flags.txt
-fs_build_sig := CC=$(CC) CXX=$(CXX) AR=$(AR) | CFLAGS=$(CFLAGS_ALL) | CXXFLAGS=$(CXXFLAGS_ALL) \
+# $(B) itself is left out, so a copy of a build folder stays up to date.
+fs_build_sig = $(subst $(B)/,@B@/,$(fs_build_sig_raw))
+fs_build_sig_raw := CC=$(CC) CXX=$(CXX) AR=$(AR) | CFLAGS=$(CFLAGS_ALL) | CXXFLAGS=$(CXXFLAGS_ALL) \
   | LDLIBS=$(LDLIBS_ALL) | SRCS=$(sort $(foreach l,$(LIBS),$(lib_$(l)_SRCS)))
+fs_build_sig := $(fs_build_sig)
 ifneq ($(fs_build_sig),$(file <$(FS_BUILD_SIG)))
   $(shell mkdir -p $(B))
   $(file >$(FS_BUILD_SIG),$(fs_build_sig))

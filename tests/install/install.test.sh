@@ -47,7 +47,7 @@ else
 fi
 
 # ---- generated paths header --------------------------------------------------
-make -s -C "$top" -n BUILD="$W/b" PREFIX=/opt/fs SYSCONFDIR=/opt/etc LOCALSTATEDIR=/srv all >/dev/null 2>&1
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top" -n BUILD="$W/b" PREFIX=/opt/fs SYSCONFDIR=/opt/etc LOCALSTATEDIR=/srv all >/dev/null 2>&1
 h=$W/b/gen/fieldscope_paths.h
 if grep -q '"/opt/etc/fieldscope"' "$h" 2>/dev/null && grep -q '"/opt/fs/share/fieldscope"' "$h" &&
 	grep -q '"/srv/lib/fieldscope"' "$h"; then pass paths_header
@@ -63,10 +63,10 @@ rb=$(dirname "$rel")
 if [ -f "$rb/build-flags.txt" ]; then
 	mkdir -p "$W/sig"
 	cp -a "$rb/obj" "$rb/lib" "$rb/bin" "$rb/tests" "$rb/gen" "$rb/build-flags.txt" "$W/sig/" 2>/dev/null
-	if make -s -C "$top" -q BUILD="$W/sig" VARIANT=rel all >/dev/null 2>&1; then pass build_sig_up_to_date
+	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top" -q BUILD="$W/sig" VARIANT=rel all >/dev/null 2>&1; then pass build_sig_up_to_date
 	else fail build_sig_up_to_date "a copy of the release build is not up to date for make -q"; fi
 	# a feature disappears (pkg-config finds nothing): everything must rebuild
-	if make -s -C "$top" -q BUILD="$W/sig" VARIANT=rel PKG_CONFIG=/bin/false all >/dev/null 2>&1; then
+	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top" -q BUILD="$W/sig" VARIANT=rel PKG_CONFIG=/bin/false all >/dev/null 2>&1; then
 		fail build_sig_feature_change "make -q says up to date after the detected features changed"
 	else pass build_sig_feature_change; fi
 else

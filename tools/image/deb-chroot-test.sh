@@ -78,7 +78,7 @@ cf=$(inch dpkg-query -W -f='${Conffiles}' fieldscope | awk '{print $1}' | sort |
 [[ "$cf" == *"/etc/fieldscope/fieldscope.conf"* ]] && ok deb_conffiles || bad deb_conffiles "conffiles: $cf"
 [ -L "$root/etc/systemd/system/multi-user.target.wants/fieldscope.service" ] && ok deb_unit_enabled ||
 	bad deb_unit_enabled "no multi-user.target.wants/fieldscope.service link"
-[ "$(stat -c %U "$root/var/lib/fieldscope/results" 2>/dev/null)" = fieldscope ] && ok deb_results_dir ||
+[ "$(inch stat -c %U /var/lib/fieldscope/results 2>/dev/null)" = fieldscope ] && ok deb_results_dir ||
 	bad deb_results_dir "/var/lib/fieldscope/results missing or not owned by fieldscope"
 # the installed program, as the fieldscope user, on the simulated board
 printf '[board]\nname = sim\n[acquisition]\ntrigger = continuous\nmax_fovs = 1\n[model]\ncpu = /usr/share/fieldscope/models/nuclei_m2unet_int8_256.tflite\n[storage]\nmin_free_mb = 1\n[supervision]\nerror_blink_s = 0\n' > "$root/tmp/sim.conf"

@@ -29,18 +29,20 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$arch" ] && [ -n "$bin" ] && [ -n "$out" ] || die "--arch, --bin and --out are required (see --help)"
 case $arch in
-amd64) triplet=x86_64-linux-gnu; elf='x86-64' ;;
-arm64) triplet=aarch64-linux-gnu; elf='aarch64|ARM aarch64' ;;
+amd64) triplet=x86_64-linux-gnu; machine='3e 00' ;;
+arm64) triplet=aarch64-linux-gnu; machine='b7 00' ;;
 *) die "unsupported --arch $arch (amd64 or arm64)" ;;
 esac
-for t in dpkg-deb dpkg-shlibdeps fakeroot; do
-	command -v $t >/dev/null || die "$t is missing: apt-get install dpkg-dev fakeroot"
+for t in dpkg-deb dpkg-shlibdeps; do
+	command -v $t >/dev/null || die "$t is missing: apt-get install dpkg-dev"
 done
 [ -n "$version" ] || version=$(sed -n 's/^#define FW_VERSION "\(.*\)"/\1/p' "$top"/firmware/*/*.h | head -1)
 [ -n "$version" ] || die "no version (FW_VERSION not found); pass --version"
 for p in fieldscope fsnn fsprobe; do
 	[ -x "$bin/$p" ] || die "$bin/$p is not built"
-	file -b "$bin/$p" | grep -Eq "$elf" || die "$bin/$p is not an $arch program: $(file -b "$bin/$p")"
+	# ELF e_machine (offset 18): 0x3e x86-64, 0xb7 AArch64
+	m=$(od -An -tx1 -j18 -N2 "$bin/$p" | tr -s ' ' | sed 's/^ //; s/ $//')
+	[ "$m" = "$machine" ] || die "$bin/$p is not an $arch program (ELF machine $m)"
 done
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)}
 mkdir -p "$out"

@@ -12,6 +12,10 @@
 #   make fresh-check  the README's two commands on a fresh Debian 12 chroot
 .PHONY: install deb deb-test image image-test fresh-check
 
+# tests/install/install.test.sh (in make test) lints the unit with
+# systemd-analyze and builds a .deb with dpkg-deb/dpkg-shlibdeps.
+DEPS_TEST_PACKAGES += systemd dpkg-dev
+
 # Install locations. The programs' defaults (config file, board folder,
 # models, results) are compiled from these through one generated header,
 # $(B)/gen/fieldscope_paths.h, rewritten only when a value changes.

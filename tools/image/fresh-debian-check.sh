@@ -105,7 +105,7 @@ if [ $only_run -eq 0 ]; then
 	test_rc=$?
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logs/make-test.log" | tail -1)
 	log "make test exited $test_rc after $((SECONDS - t1)) s: ${summary:-no summary line}"
-	grep -E '^\s+\[.*\] (FAIL|SKIP)' "$logs/make-test.log" | sed 's/^/    /' | head -40
+	grep -E '^\s+\[.*\] (FAIL|SKIP)' "$logs/make-test.log" | cut -c1-240 | sed 's/^/    /' | head -40
 fi
 set -e
 ok=1

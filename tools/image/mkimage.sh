@@ -10,6 +10,8 @@
 #   --out DIR     output folder (default build/image)
 #   --mirror URL  Debian mirror (default http://deb.debian.org/debian)
 #   --data-mb N   data partition size (default 256; grow it after flashing)
+#   --reuse-root  resume: keep build/image/work-BOARD/root from a failed or
+#                 earlier run (dpkg --configure -a, then the .deb), skip mmdebstrap
 #   -h, --help    this text
 #
 # Layout (MBR): 1 FIELDBOOT vfat 256 MiB (kernel, initrd; Pi firmware), 2 FIELDROOT
@@ -30,7 +32,7 @@
 # support, so an image would not boot; build one from Raspberry Pi OS's kernel.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-board=""; deb=""; out=$top/build/image; mirror=http://deb.debian.org/debian; data_mb=256
+board=""; deb=""; out=$top/build/image; mirror=http://deb.debian.org/debian; data_mb=256; reuse=0
 die() { echo "mkimage.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift ;;
 	--mirror) mirror=$2; shift ;;
 	--data-mb) data_mb=$2; shift ;;
+	--reuse-root) reuse=1 ;;
 	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
@@ -62,8 +65,13 @@ getent hosts "$host" >/dev/null || die "cannot resolve the Debian mirror $host (
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)}
 mkdir -p "$out"; out=$(cd "$out" && pwd)
 work=$out/work-$board
-rm -rf --one-file-system "$work"; mkdir -p "$work"
 root=$work/root
+if [ $reuse -eq 1 ] && [ -f "$root/var/lib/dpkg/status" ]; then
+	rm -rf "$work/boot" "$work/data"
+else
+	reuse=0
+	rm -rf --one-file-system "$work"; mkdir -p "$work"
+fi
 log() { echo "[mkimage $(date +%T)] $*"; }
 t0=$SECONDS
 
@@ -72,17 +80,48 @@ components=main
 if [ "$board" = rpi4 ]; then
 	pkgs+=",raspi-firmware"; components="main non-free-firmware"
 fi
-log "mmdebstrap bookworm arm64 ($pkgs + $(basename "$deb")); log: $work/mmdebstrap.log"
+# The initramfs holds only what finds the root (MODULES=list + this hook):
+# Debian's default (most) takes over half an hour under qemu-user here.
+initramfs_hook='mkdir -p "$1/etc/initramfs-tools/conf.d" "$1/etc/initramfs-tools/hooks"
+echo MODULES=list > "$1/etc/initramfs-tools/conf.d/fieldscope"
+cat > "$1/etc/initramfs-tools/hooks/fieldscope" <<"EOH"
+#!/bin/sh
+# fieldscope image: the modules that find and mount the root file system
+# (QEMU virtio, Raspberry Pi 4 SD card).
+[ "$1" = prereqs ] && exit 0
+. /usr/share/initramfs-tools/hook-functions
+for m in virtio_pci virtio_mmio virtio_blk ext4 crc32c_generic sdhci_iproc sdhci_pltfm mmc_block; do
+	manual_add_modules "$m"
+done
+EOH
+chmod 0755 "$1/etc/initramfs-tools/hooks/fieldscope"'
 cp "$deb" "$work/fieldscope.deb"
+if [ $reuse -eq 1 ]; then
+	log "reusing $root: dpkg --configure -a, then $(basename "$deb")"
+	sh -c "$initramfs_hook" sh "$root"
+	for m in proc sys dev; do mount --bind /$m "$root/$m"; done
+	cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+	cp "$work/fieldscope.deb" "$root/tmp/fieldscope.deb"
+	rc=0
+	{ chroot "$root" env DEBIAN_FRONTEND=noninteractive dpkg --configure -a &&
+	  chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get -f install -y &&
+	  chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends /tmp/fieldscope.deb
+	} >"$work/resume.log" 2>&1 || rc=$?
+	rm -f "$root/tmp/fieldscope.deb"
+	for m in dev sys proc; do umount -l "$root/$m"; done
+	[ $rc -eq 0 ] || { tail -n 15 "$work/resume.log" >&2; die "resuming the root failed (log: $work/resume.log)"; }
+else
+log "mmdebstrap bookworm arm64 ($pkgs + $(basename "$deb")); log: $work/mmdebstrap.log"
 mmdebstrap --arch=arm64 --variant=minbase --mode=root --format=directory \
 	--include="$pkgs" \
-	--essential-hook='mkdir -p "$1/etc/default"; echo "ROOTPART=LABEL=FIELDROOT" > "$1/etc/default/raspi-firmware"; echo "CONSOLES=\"ttyS1,115200\"" >> "$1/etc/default/raspi-firmware"; echo "ro" > "$1/etc/default/raspi-extra-cmdline"' \
+	--essential-hook="$initramfs_hook" \
 	--customize-hook="copy-in $work/fieldscope.deb /tmp" \
 	--customize-hook='chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends /tmp/fieldscope.deb' \
 	--customize-hook='rm -f "$1/tmp/fieldscope.deb"' \
 	bookworm "$root" "deb $mirror bookworm $components" "deb $mirror bookworm-updates $components" \
 	"deb http://deb.debian.org/debian-security bookworm-security $components" \
-	>"$work/mmdebstrap.log" 2>&1 || { tail -n 15 "$work/mmdebstrap.log" >&2; die "mmdebstrap failed (log: $work/mmdebstrap.log)"; }
+	>"$work/mmdebstrap.log" 2>&1 || { tail -n 15 "$work/mmdebstrap.log" >&2; die "mmdebstrap failed (log: $work/mmdebstrap.log); retry with --reuse-root to keep what was installed"; }
+fi
 log "root built in $((SECONDS - t0)) s"
 
 # ---- customise -------------------------------------------------------------
@@ -116,6 +155,15 @@ rm -f "$root/etc/resolv.conf"
 # ---- boot files --------------------------------------------------------------
 boot=$work/boot; mkdir -p "$boot"
 if [ "$board" = rpi4 ]; then
+	# cmdline.txt: root by label, read-only, console on the GPIO UART; then
+	# let raspi-firmware's kernel hook rewrite /boot/firmware.
+	d=$root/etc/default/raspi-firmware
+	touch "$d"
+	sed -i '/^#*ROOTPART=/d; /^#*CONSOLES=/d' "$d"
+	printf 'ROOTPART=LABEL=FIELDROOT\nCONSOLES="ttyS1,115200"\n' >> "$d"
+	echo "ro" > "$root/etc/default/raspi-extra-cmdline"
+	[ -x "$root/etc/kernel/postinst.d/z50-raspi-firmware" ] &&
+		chroot "$root" /etc/kernel/postinst.d/z50-raspi-firmware "$kver" >/dev/null
 	cp -a "$root/boot/firmware/." "$boot/"
 	[ -f "$boot/start4.elf" ] || die "raspi-firmware did not populate /boot/firmware"
 	rm -rf "$root/boot/firmware"/*

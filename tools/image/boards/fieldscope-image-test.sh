@@ -24,7 +24,7 @@ say FIRST_RESULT "$(up)" "$first"
 say ROOT_MOUNT "$(findmnt -no OPTIONS /)"
 say DATA_MOUNT "$(findmnt -no SOURCE,OPTIONS /data)"
 # no listening socket anywhere: TCP LISTEN (state 0A) / bound UDP, v4 and v6
-listen=$(awk 'NR>1 && ($4=="0A" || FILENAME ~ /udp/) {n++} END{print n+0}' /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6 2>/dev/null)
+listen=$(awk 'FNR>1 && ($4=="0A" || FILENAME ~ /udp/) {n++} END{print n+0}' /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6 2>/dev/null)
 say LISTENING "$listen"
 say JOURNAL "$(journalctl --header 2>/dev/null | sed -n 's/^File path: //p' | head -1)"
 if [ "$mode" = poweroff ]; then

@@ -7,6 +7,8 @@
 #   make bench      benchmarks (speed targets are checked here, never in tests)
 #   make fuzz       long libFuzzer run of the model reader
 #   make deps       install missing Debian packages (root) or print the apt-get line
+#   make deps-run   only those needed to build and run (no test tooling)
+#   make install    DESTDIR=... PREFIX=/usr; make deb, make image: tools/image/module.mk
 
 SHELL      := /bin/bash
 CC         ?= cc
@@ -54,8 +56,10 @@ BASE_LDLIBS := -lm -lpthread
 # Per test folder tests/<dir>: tests_<dir>_LIBS.
 LIBS          :=     # names of static libraries, e.g. fsnn
 BINS          :=     # names of programs in $(B)/bin
-DEPS_PACKAGES := build-essential pkg-config libpng-dev clang libclang-rt-14-dev \
-                 python3 python3-numpy python3-flatbuffers
+# DEPS_PACKAGES: to build and run (make run); DEPS_TEST_PACKAGES: added by
+# make test (compilers for the fuzz test, Python, QEMU, PyTorch, ...).
+DEPS_PACKAGES := build-essential pkg-config libpng-dev
+DEPS_TEST_PACKAGES := clang libclang-rt-14-dev python3 python3-numpy python3-flatbuffers
 
 include nn/module.mk
 include nn/fuzz/module.mk
@@ -63,6 +67,7 @@ include drivers/module.mk
 include firmware/module.mk
 include tools/module.mk
 include tools/cross/module.mk
+include tools/image/module.mk
 
 # ---- generic rules --------------------------------------------------------
 # Link order of a set of libraries: each before the libraries it calls
@@ -120,12 +125,14 @@ $(B)/obj/%.cpp.o: %.cpp
 	$(CXX) $(CXXFLAGS_ALL) -c -o $@ $<
 
 -include $(ALL_OBJS:.o=.d)
+# Objects are rebuilt when the compiler, flags or detected features change.
+include tools/buildsig.mk
 
 # Keep objects of test programs (they are built through a pattern rule).
 .SECONDARY:
 
 # ---- user-facing targets --------------------------------------------------
-.PHONY: all build build-asan test run bench fuzz deps clean
+.PHONY: all build build-asan test run bench fuzz deps deps-run clean
 .DEFAULT_GOAL := all
 
 all: $(foreach p,$(BINS),$(B)/bin/$(p)) $(TEST_BINS) $(EXTRA_ALL)
@@ -134,6 +141,9 @@ build-asan:
 	@$(MAKE) --no-print-directory VARIANT=asan all
 
 deps:
+	@tools/deps.sh $(sort $(DEPS_PACKAGES) $(DEPS_TEST_PACKAGES))
+
+deps-run:
 	@tools/deps.sh $(sort $(DEPS_PACKAGES))
 
 # Tests run against the sanitizer build (ASan + UBSan); heavy end-to-end
@@ -143,7 +153,10 @@ test: deps
 	@$(MAKE) --no-print-directory VARIANT=asan all
 	@tests/run.sh $(BUILD)/asan $(BUILD)
 
-run: deps all
+# The build runs in a new make, after deps: features such as libcamera are
+# detected when a Makefile is read, so they must be installed by then.
+run: deps-run
+	@$(MAKE) --no-print-directory all
 	@$(RUN_CMD)
 
 # Each module's bench command runs in turn (output kept in build/bench/bench.log),

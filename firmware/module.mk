@@ -8,7 +8,8 @@ lib_fsfw_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd nettle 2>/dev/null)
 lib_fsfw_LDLIBS := $(shell $(PKG_CONFIG) --libs libsystemd nettle 2>/dev/null || echo -lsystemd -lnettle)
 bin_fieldscope_LIBS := fsfw
 tests_firmware_LIBS := fsfw
-DEPS_PACKAGES += libsystemd-dev nettle-dev python3-pil python3-scipy
+DEPS_PACKAGES += libsystemd-dev nettle-dev
+DEPS_TEST_PACKAGES += python3-pil python3-scipy
 
 # make run: the loop on the simulated board with the committed demo images.
 FS_RUN_DIR ?= $(abspath $(B))/run-results

@@ -8,7 +8,8 @@ lib_fsedgetpu_LDLIBS := $(shell $(PKG_CONFIG) --libs libusb-1.0 2>/dev/null || e
 lib_fsedgetpu_LIBS := fsnn
 # libusb-1.0-0-dev: the driver; g++ + python3 build and read the emulator
 # (../shared/coral-emulator) in tests/edgetpu.
-DEPS_PACKAGES += libusb-1.0-0-dev nettle-dev g++ python3
+DEPS_PACKAGES += libusb-1.0-0-dev nettle-dev
+DEPS_TEST_PACKAGES += g++ python3
 
 # fsedgetpu: list/probe the stick, download firmware, run a compiled model.
 BINS += fsedgetpu

@@ -17,7 +17,9 @@
 #include "config/config.h"
 #include "loop/loop.h"
 
-#define DEFAULT_CONFIG "/etc/fieldscope/fieldscope.conf"
+#include "fieldscope_paths.h" /* generated: install paths (tools/image/module.mk) */
+
+#define DEFAULT_CONFIG FS_DEFAULT_CONFIG
 #define MAX_SETS 32
 
 static void usage(FILE *o)

@@ -1,13 +1,14 @@
 /* Every key of fieldscope.conf and of a board file: where it is stored,
  * its range, default and the line `fieldscope config-doc` prints. */
 #include "config_priv.h"
+#include "fieldscope_paths.h" /* generated: install paths (tools/image/module.mk) */
 
 const key_def fw_config_keys[] = {
 	{"board", "name", K_STR, CF(board_ref), 0, 0, NULL, "sim",
 	 "board file: a name (BOARD_DIR/NAME.conf) or a path to a .conf"},
-	{"board", "dir", K_PATH, CF(board_dir), 0, 0, NULL, "/etc/fieldscope/boards",
+	{"board", "dir", K_PATH, CF(board_dir), 0, 0, NULL, FS_BOARD_DIR,
 	 "folder holding board files"},
-	{"storage", "results_dir", K_PATH, CF(results_dir), 0, 0, NULL, "/var/lib/fieldscope/results",
+	{"storage", "results_dir", K_PATH, CF(results_dir), 0, 0, NULL, FS_RESULTS_DIR,
 	 "one run-NNNN folder per run is created here"},
 	{"storage", "min_free_mb", K_INT, CF(min_free_mb), 0, 1e6, NULL, "64",
 	 "stop acquiring when less than this is free (MiB) before a FOV"},
@@ -21,7 +22,7 @@ const key_def fw_config_keys[] = {
 	 "period for trigger = interval"},
 	{"acquisition", "max_fovs", K_INT, CF(max_fovs), 0, 1e9, NULL, "0",
 	 "stop after this many FOVs (0 = until stopped)"},
-	{"model", "cpu", K_PATH, CF(model_cpu), 0, 0, NULL, "/usr/share/fieldscope/models/rbc_m2unet_int8_1024.tflite",
+	{"model", "cpu", K_PATH, CF(model_cpu), 0, 0, NULL, FS_DEFAULT_MODEL,
 	 "int8 .tflite run on the CPU (always needed: it is the fallback)"},
 	{"model", "cpu_sha256", K_SHA, CF(model_cpu_sha256), 0, 0, NULL, "",
 	 "expected SHA-256 of the CPU model (empty = not checked)"},

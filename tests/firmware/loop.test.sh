@@ -99,7 +99,11 @@ else pass sigterm_clean_exit; fi
 bconf=$(make_conf button "$board" "$THRESH_MODEL" acquisition.trigger=button)
 "$REL" run --config "$bconf" >/dev/null 2>"$WORK/button.err" &
 pid=$!
-sleep 1.0; kill -USR1 $pid; sleep 0.6; kill -USR1 $pid; sleep 0.8
+# Press only once the run has started (after the self-test): under qemu-user
+# on a loaded machine start-up takes seconds, and SIGUSR1 before the handler
+# is installed kills the program.
+for _ in $(seq 600); do grep -q '^fieldscope: run 1 in' "$WORK/button.err" && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+sleep 0.3; kill -USR1 $pid; sleep 0.6; kill -USR1 $pid; sleep 0.8
 kill -INT $pid; wait $pid; rc=$?
 n=$(ls -d "$WORK/button/results/run-0001"/fov-* 2>/dev/null | wc -l)
 if [ $rc -ne 0 ]; then fail button_trigger "exit $rc: $(tail -2 "$WORK/button.err")"

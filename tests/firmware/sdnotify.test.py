@@ -39,16 +39,23 @@ with tempfile.TemporaryDirectory(prefix="fw-notify-") as work:
     msgs = []
     t0 = time.time()
     stopped_at = None
-    while time.time() - t0 < 10:
+    ready_at = None
+    # 1.5 s of running counted from READY=1: start-up (self-test, model load)
+    # takes seconds under qemu-user on a loaded machine.
+    while time.time() - t0 < 60:
         try:
             msgs.append((time.time() - t0, sock.recv(4096).decode()))
+            if ready_at is None and "READY=1" in msgs[-1][1]:
+                ready_at = msgs[-1][0]
         except socket.timeout:
             pass
-        if stopped_at is None and time.time() - t0 > 1.5:
+        if stopped_at is None and ready_at is not None and time.time() - t0 > ready_at + 1.5:
             p.send_signal(signal.SIGTERM)
             stopped_at = time.time() - t0
         if p.poll() is not None:
             break
+    if stopped_at is None and p.poll() is None:
+        p.send_signal(signal.SIGTERM)  # never became ready: stop it anyway
     rc = p.wait(timeout=10)
     err = p.stderr.read().decode()
     ready = [t for t, m in msgs if "READY=1" in m]

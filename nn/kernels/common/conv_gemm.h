@@ -52,7 +52,8 @@ typedef struct nn_gemm_ukernel {
 	 * one). x_stride and kpad are in elements, multiples of kr. */
 	void (*gemm)(const void *x, size_t x_stride, int kpad, const void *w, int32_t *acc);
 	/* out[j] = clamp(round_half_even(float(acc[j] + bias[j] + corr) * scale[j]) + zp)
-	 * for j < n (n <= nr), stored as int8 or uint8: exactly nn_requant_fp32. */
+	 * for j < n (n <= nr), stored as int8 or uint8: exactly nn_requant_fp32.
+	 * May be NULL when gemm_requant is given. */
 	void (*requant)(const int32_t *acc, const int32_t *bias, int32_t corr, const float *scale,
 			int32_t zp, int32_t qmin, int32_t qmax, int n, bool out_u8, void *out);
 	/* Optional: gemm and fp32 requantisation in one pass, straight from

@@ -9,11 +9,10 @@
 
 #define MR 8
 
-static void gemm_avx512vnni(const void *xv, size_t xs, int kpad, const void *wv, int32_t *acc)
+/* The MR x 16 tile of one block, in registers: sum over k of (x + 128)
+ * times w, four products per lane per vpdpbusd. */
+static inline void accumulate(const uint8_t *x, size_t xs, int kpad, const int8_t *w, __m512i a[MR])
 {
-	const uint8_t *x = xv;
-	const int8_t *w = wv;
-	__m512i a[MR];
 	for (int m = 0; m < MR; m++)
 		a[m] = _mm512_setzero_si512();
 	for (int k = 0; k < kpad; k += 4, w += 64) {
@@ -24,46 +23,25 @@ static void gemm_avx512vnni(const void *xv, size_t xs, int kpad, const void *wv,
 			a[m] = _mm512_dpbusd_epi32(a[m], _mm512_set1_epi32(quad), wk);
 		}
 	}
+}
+
+/* The int32 tile, for the fixed-point requantisation the driver does. */
+static void gemm_avx512vnni(const void *x, size_t xs, int kpad, const void *w, int32_t *acc)
+{
+	__m512i a[MR];
+	accumulate(x, xs, kpad, w, a);
 	for (int m = 0; m < MR; m++)
 		_mm512_storeu_si512((void *)(acc + m * 16), a[m]);
 }
 
-static void requant_avx512(const int32_t *acc, const int32_t *bias, int32_t corr, const float *scale,
-			   int32_t zp, int32_t qmin, int32_t qmax, int n, bool out_u8, void *out)
-{
-	const __mmask16 mask = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
-	const __m512 magic = _mm512_set1_ps(12582912.0f);
-	__m512i a = _mm512_add_epi32(_mm512_loadu_si512((const void *)acc),
-				     _mm512_loadu_si512((const void *)bias));
-	a = _mm512_add_epi32(a, _mm512_set1_epi32(corr));
-	__m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), _mm512_loadu_ps(scale));
-	v = _mm512_max_ps(v, _mm512_set1_ps((float)(qmin - zp)));
-	v = _mm512_min_ps(v, _mm512_set1_ps((float)(qmax - zp)));
-	v = _mm512_sub_ps(_mm512_add_ps(v, magic), magic);
-	__m512i r = _mm512_add_epi32(_mm512_cvttps_epi32(v), _mm512_set1_epi32(zp));
-	if (out_u8)
-		_mm512_mask_cvtusepi32_storeu_epi8(out, mask, r);
-	else
-		_mm512_mask_cvtsepi32_storeu_epi8(out, mask, r);
-}
-
-/* gemm_avx512vnni and requant_avx512 in one pass, from registers. */
-static void gemm_requant_avx512vnni(const void *xv, size_t xs, int kpad, const void *wv,
+/* The tile requantised (fp32, exactly nn_requant_fp32) straight from
+ * registers: M2U-Net's K of 16-96 made a store and reload cost more than
+ * the dot products. */
+static void gemm_requant_avx512vnni(const void *x, size_t xs, int kpad, const void *w,
 				    const nn_gemm_out *o)
 {
-	const uint8_t *x = xv;
-	const int8_t *w = wv;
 	__m512i a[MR];
-	for (int m = 0; m < MR; m++)
-		a[m] = _mm512_setzero_si512();
-	for (int k = 0; k < kpad; k += 4, w += 64) {
-		const __m512i wk = _mm512_loadu_si512((const void *)w);
-		for (int m = 0; m < MR; m++) {
-			int32_t quad;
-			memcpy(&quad, x + (size_t)m * xs + k, sizeof quad);
-			a[m] = _mm512_dpbusd_epi32(a[m], _mm512_set1_epi32(quad), wk);
-		}
-	}
+	accumulate(x, xs, kpad, w, a);
 	const __mmask16 mask = o->n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << o->n) - 1u);
 	const __m512 lo = _mm512_set1_ps(o->lo), hi = _mm512_set1_ps(o->hi);
 	const __m512 scale = _mm512_loadu_ps(o->scale);
@@ -88,8 +66,7 @@ static void gemm_requant_avx512vnni(const void *xv, size_t xs, int kpad, const v
 
 static const nn_gemm_ukernel ukernel_avx512vnni = {
 	.mr = MR, .nr = 16, .kr = 4, .xfmt = NN_GEMM_U8,
-	.gemm = gemm_avx512vnni, .requant = requant_avx512,
-	.gemm_requant = gemm_requant_avx512vnni,
+	.gemm = gemm_avx512vnni, .gemm_requant = gemm_requant_avx512vnni,
 };
 
 static fsnn_status prepare_avx512vnni(nn_prepare_ctx *ctx, nn_node *node, bool *accepted)

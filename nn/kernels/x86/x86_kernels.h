@@ -7,9 +7,6 @@
 
 #include "../common/conv_gemm.h"
 
-/* nn_gemm_ukernel.requant for 256-bit AVX2 (exactly nn_requant_fp32). */
-void nn_x86_requant_avx2(const int32_t *acc, const int32_t *bias, int32_t corr, const float *scale,
-			 int32_t zp, int32_t qmin, int32_t qmax, int n, bool out_u8, void *out);
 
 #ifdef __AVX2__
 #include <immintrin.h>

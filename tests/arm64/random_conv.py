@@ -102,12 +102,12 @@ def make_case(rng, op):
     return mb.finish(), data, desc
 
 
-def run(fsnn, model, inp, prefix, kernels):
+def run(fsnn, model, inp, prefix, kernels, threads=1):
     env = dict(os.environ)
     if kernels is not None:   # else the caller's FSNN_KERNELS, if any, picks the variants
         env["FSNN_KERNELS"] = kernels
-    p = subprocess.run([fsnn, "run", model, inp, prefix], env=env, capture_output=True, text=True,
-                       timeout=120)
+    p = subprocess.run([fsnn, "run", model, inp, prefix, "--threads", str(threads)], env=env,
+                       capture_output=True, text=True, timeout=120)
     if p.returncode != 0:
         return None, (p.stderr or p.stdout).strip().splitlines()[-1:] or ["?"]
     with open(prefix + ".0.bin", "rb") as f:
@@ -133,7 +133,10 @@ def main():
                 print(f"FAIL {name}: reference run failed ({desc}): {err[0]}")
                 failed += 1
                 continue
-            fast, err = run(fsnn, mp, ip, os.path.join(tmp, f"f{i}"), None)
+            # Threads inside the op must not change a byte: 1, 2 and 3 in turn.
+            threads = 1 + i % 3
+            fast, err = run(fsnn, mp, ip, os.path.join(tmp, f"f{i}"), None, threads)
+            desc += f", {threads} thread{'s' if threads > 1 else ''}"
             if fast is None:
                 print(f"FAIL {name}: fast run failed ({desc}): {err[0]}")
                 failed += 1

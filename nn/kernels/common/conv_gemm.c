@@ -128,8 +128,25 @@ static int32_t gather(const conv_gemm_job *j, int32_t b, int32_t oy, int32_t ox,
 	const int32_t cin = j->cin;
 	uint32_t rowsum = 0;
 	int32_t k = 0;
+	/* Byte formats, undilated rows wholly inside: each filter row is one
+	 * run of kw * cin bytes (most pixels of a 3x3 conv). */
+	const bool rows_inside = f != NN_GEMM_I16 && g->wz == 0 && win->dil_w == 1 && ix0 >= 0 &&
+				 ix0 + j->kw <= j->iw;
 	for (int32_t ky = 0; ky < j->kh; ky++) {
 		const int32_t iy = iy0 + ky * win->dil_h;
+		if (rows_inside && iy >= 0 && iy < j->ih) {
+			const uint8_t tf = (uint8_t)(flip ^ (f == NN_GEMM_U8 ? 0x80 : 0x00));
+			const uint8_t *src = j->x + (((size_t)b * j->ih + iy) * j->iw + ix0) * cin;
+			uint8_t *o = (uint8_t *)dst + k;
+			const int32_t run = j->kw * cin;
+			if (run < 16)
+				for (int32_t c = 0; c < run; c++)
+					o[c] = src[c] ^ tf;
+			else
+				copy_xor(o, src, (size_t)run, tf);
+			k += run;
+			continue;
+		}
 		for (int32_t kx = 0; kx < j->kw; kx++, k += cin) {
 			const int32_t ix = ix0 + kx * win->dil_w;
 			const bool inside = iy >= 0 && iy < j->ih && ix >= 0 && ix < j->iw;

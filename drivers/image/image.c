@@ -257,9 +257,15 @@ int fs_png_write(const char *path, const fs_image *img, int compression, fs_err 
 		fclose(fp);
 		return fs_err_set(err, -ENOMEM, "%s: out of memory for the PNG writer", path);
 	}
+	errno = 0;
 	if (setjmp(png_jmpbuf(png))) {
+		/* libpng's "Write Error" hides why: the failed fwrite left errno
+		 * (ENOSPC on a full card), and that is what the user must see. */
+		int e = ferror(fp) && errno ? errno : 0;
 		png_destroy_write_struct(&png, &info);
 		fclose(fp);
+		if (e)
+			return fs_err_set(err, -e, "%s: PNG write failed: %s", path, strerror(e));
 		return fs_err_set(err, -EIO, "%s: PNG write failed: %s", path, eb.msg);
 	}
 	png_init_io(png, fp);

@@ -31,26 +31,13 @@ static void usage(FILE *o)
 		   "The config defaults to " DEFAULT_CONFIG ".\n");
 }
 
-/* --set SECTION.KEY=VALUE, applied after the file (board keys excluded:
- * they live in the board file). */
+/* --set SECTION.KEY=VALUE, applied after the file (fw_config_set). */
 static int apply_set(fw_config *cfg, const char *s, fs_err *err)
 {
-	const char *dot = strchr(s, '.'), *eq = strchr(s, '=');
-	if (!dot || !eq || dot > eq)
-		return fs_err_set(err, -EINVAL, "--set '%s': expected SECTION.KEY=VALUE", s);
-	char text[1200], cwd[512];
-	if (snprintf(text, sizeof text, "[%.*s]\n%.*s = %s\n", (int)(dot - s), s, (int)(eq - dot - 1), dot + 1,
-		     eq + 1) >= (int)sizeof text)
-		return fs_err_set(err, -EINVAL, "--set '%s': too long", s);
-	if (!strncmp(s, "board.", 6))
-		return fs_err_set(err, -EINVAL, "--set '%s': [board] can only be changed in the config file", s);
+	char cwd[512];
 	if (!getcwd(cwd, sizeof cwd))
 		snprintf(cwd, sizeof cwd, ".");
-	char path[FW_PATH_MAX];
-	snprintf(path, sizeof path, "%s", cfg->path);
-	int rc = fw_config_parse(text, "--set", cwd, cfg, err);
-	snprintf(cfg->path, sizeof cfg->path, "%s", path);
-	return rc;
+	return fw_config_set(cfg, s, cwd, err);
 }
 
 static int run_command(const char *cmd, fw_config *cfg, const char *config, const char *out,
@@ -87,10 +74,15 @@ int main(int argc, char **argv)
 				fprintf(stderr, "fieldscope: %s needs a value\n", a);
 				return 2;
 			}
-			if (dst)
+			if (dst) {
 				*dst = argv[++i];
-			else if (nsets < MAX_SETS)
+			} else if (nsets < MAX_SETS) {
 				sets[nsets++] = argv[++i];
+			} else {
+				fprintf(stderr, "fieldscope: --set '%s': more than %d --set options\n", argv[i + 1],
+					MAX_SETS);
+				return 2;
+			}
 		} else if (a[0] != '-' && !image && !strcmp(cmd, "segment")) {
 			image = a;
 		} else {

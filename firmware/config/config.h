@@ -110,10 +110,23 @@ int fw_config_load(const char *path, fw_config *cfg, fs_err *err);
 int fw_config_parse(const char *text, const char *name, const char *base_dir,
 		    fw_config *cfg, fs_err *err);
 
+/* Same over `size` bytes, which may hold NULs (an error at their line):
+ * the form the file readers and the fuzz target use. */
+int fw_config_parse_mem(const char *text, size_t size, const char *name, const char *base_dir,
+			fw_config *cfg, fs_err *err);
+
+/* One command-line override "SECTION.KEY=VALUE" (--set), applied after
+ * the file; relative paths are relative to base_dir. Board sections and
+ * control characters (a newline would smuggle in a second line) are
+ * errors naming the argument. cfg->path is kept. */
+int fw_config_set(fw_config *cfg, const char *assignment, const char *base_dir, fs_err *err);
+
 /* Reads a board file into cfg->board. */
 int fw_board_load(const char *path, fw_board *board, fs_err *err);
 int fw_board_parse(const char *text, const char *name, const char *base_dir,
 		   fw_board *board, fs_err *err);
+int fw_board_parse_mem(const char *text, size_t size, const char *name, const char *base_dir,
+		       fw_board *board, fs_err *err);
 
 /* The integer option section.key of a backend's board section, or def
  * when the board file does not set it (the key table gives defaults). */

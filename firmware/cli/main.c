@@ -27,6 +27,7 @@ static void usage(FILE *o)
 		   "  fieldscope selftest [--config FILE] [--set SECTION.KEY=VALUE]...\n"
 		   "  fieldscope segment IMAGE.png --out DIR [--model MODEL.tflite] [--config FILE]\n"
 		   "  fieldscope config-doc     every config key with its default and range\n"
+		   "  fieldscope verify RUN_DIR...\n"
 		   "  fieldscope version\n"
 		   "The config defaults to " DEFAULT_CONFIG ".\n");
 }
@@ -43,6 +44,29 @@ static int apply_set(fw_config *cfg, const char *s, fs_err *err)
 static int run_command(const char *cmd, fw_config *cfg, const char *config, const char *out,
 		       const char *model, const char *image, const char **sets, int nsets);
 
+/* fieldscope verify RUN_DIR...: exit 0 when every run verifies. */
+static int verify_command(int n, char **dirs)
+{
+	if (n < 1) {
+		fprintf(stderr, "fieldscope: verify needs RUN_DIR (a results/run-NNNN folder)\n");
+		return 2;
+	}
+	int bad = 0;
+	for (int i = 0; i < n; i++) {
+		fw_verify_stats st;
+		fs_err err;
+		fs_err_clear(&err);
+		if (fw_run_verify(dirs[i], &st, &err)) {
+			fprintf(stderr, "fieldscope: verify: %s\n", err.msg);
+			bad = 1;
+			continue;
+		}
+		printf("%s: ok: %d FOV(s) verified, %d incomplete, audit.log %d line(s), run %s\n", dirs[i],
+		       st.fovs_verified, st.incomplete, st.audit_lines, st.run_complete ? "complete" : "not complete");
+	}
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -58,6 +82,8 @@ int main(int argc, char **argv)
 		printf("fieldscope %s\n", FW_VERSION);
 		return 0;
 	}
+	if (!strcmp(cmd, "verify"))
+		return verify_command(argc - 2, argv + 2);
 	if (!strcmp(cmd, "config-doc")) {
 		fw_config_print_doc(stdout);
 		return 0;

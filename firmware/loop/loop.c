@@ -99,6 +99,12 @@ static int start(const fw_config *cfg, FILE *log, fw_rig *rig, fw_record *rec, f
 
 int fw_run(const fw_config *cfg, FILE *log, fw_run_summary *summary, fs_err *err)
 {
+	/* A previous run that never ended (kill -9, power cut) is closed
+	 * first; a failure is logged, it must not stop acquisition. */
+	fw_recover_stats rs;
+	fs_err rerr;
+	if (fw_record_recover(cfg->results_dir, log, &rs, &rerr))
+		fw_log(log, "recovery of earlier runs: %s", rerr.msg);
 	fw_record *rec;
 	int rc = fw_record_new(cfg, log, &rec, err);
 	if (rc)

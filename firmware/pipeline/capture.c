@@ -107,13 +107,6 @@ static int capture_with_recovery(fw_pipeline *p, slot *s, fs_err *err)
 	}
 }
 
-/* Bytes one FOV's results need at most, to stop before a write fails. */
-static uint64_t fov_bytes(const fw_pipeline *p)
-{
-	uint64_t px = (uint64_t)p->rig->width * (uint64_t)p->rig->height;
-	return px * (uint64_t)(p->cfg->board.n_steps * (p->rig->depth / 8) + 1 + 2 + 3) + (1u << 20);
-}
-
 static int wait_trigger(fw_pipeline *p, double *next_tick)
 {
 	const fw_config *cfg = p->cfg;
@@ -161,12 +154,15 @@ void *capture_main(void *arg)
 			pipe_fail(p, FW_BLINK_STORAGE, "storage: %s", err.msg);
 			break;
 		}
-		uint64_t need = ((uint64_t)cfg->min_free_mb << 20) + fov_bytes(p);
+		/* FOVs captured but not yet written take their share first. */
+		uint64_t fov_b = fw_record_fov_bytes(cfg, p->rig->width, p->rig->height, p->rig->depth);
+		uint64_t need = fw_record_space_needed(cfg, p->rig->width, p->rig->height, p->rig->depth) +
+				(uint64_t)(NSLOTS - q_count(&p->freeq)) * fov_b;
 		if (free_b < need) {
 			pipe_fail(p, FW_BLINK_STORAGE,
 				    "storage nearly full: %.1f MiB free in %s, FOV %d needs %.1f MiB plus min_free_mb = %d; "
 				    "acquisition stopped", free_b / 1048576.0, fw_record_dir(p->rec), fov,
-				    fov_bytes(p) / 1048576.0, cfg->min_free_mb);
+				    fov_b / 1048576.0, cfg->min_free_mb);
 			fw_record_audit(p->rec, "storage_full", "fov=%d free_bytes=%llu", fov, (unsigned long long)free_b);
 			break;
 		}

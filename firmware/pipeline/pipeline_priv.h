@@ -31,6 +31,7 @@ void q_destroy(queue *q);
 void q_push(queue *q, int v);   /* never blocks: NSLOTS slots in all */
 int q_pop(queue *q);            /* waits; -1 once closed and empty */
 void q_close(queue *q);
+int q_count(queue *q);          /* items queued now */
 
 typedef struct slot {
 	int fov;

@@ -358,6 +358,8 @@ int fw_record_fov(fw_record *rec, const fw_fov_record *f, fs_err *err)
 
 void fw_record_abort(fw_record *rec, const char *msg)
 {
+	/* An ended run (recovery leaves it alone). */
+	fw_record_audit(rec, "run_end", "status=failed: %s fovs=0 cells=0", msg);
 	pthread_mutex_lock(&rec->mu);
 	snprintf(rec->status, sizeof rec->status, "failed: %s", msg);
 	rec->failed = 1;
@@ -400,6 +402,17 @@ void fw_record_finish(fw_record *rec)
 		rec->fovs = NULL;
 		unlink(part);
 	}
+}
+
+uint64_t fw_record_fov_bytes(const fw_config *cfg, int w, int h, int depth)
+{
+	uint64_t px = (uint64_t)w * (uint64_t)h;
+	return px * (uint64_t)(cfg->board.n_steps * (depth / 8) + 1 + 2 + 3) + (1u << 20);
+}
+
+uint64_t fw_record_space_needed(const fw_config *cfg, int w, int h, int depth)
+{
+	return ((uint64_t)cfg->min_free_mb << 20) + fw_record_fov_bytes(cfg, w, h, depth) + RESERVE_MIN;
 }
 
 void fw_record_get_totals(fw_record *rec, fw_record_totals *t)

@@ -93,6 +93,8 @@ typedef struct fw_config {
 	int camera_retries;              /* reopen attempts before giving up */
 	int camera_backoff_ms;           /* first reopen delay, doubles */
 	int watchdog_ms;                 /* 0 = take systemd's WATCHDOG_USEC */
+	int stall_ms;                    /* busy stage without progress: stop pinging; 0 = off */
+	int stop_timeout_ms;             /* bound on a stop (SIGTERM, stall) */
 	int error_blink_s;               /* blink the failure code before exit */
 
 	bool save_raw;

@@ -61,6 +61,11 @@ const key_def fw_config_keys[] = {
 	 "first reopen delay; doubles on each attempt"},
 	{"supervision", "watchdog_ms", K_INT, CF(watchdog_ms), 0, 600000, NULL, "0",
 	 "watchdog ping period; 0 = half of systemd's WatchdogSec"},
+	{"supervision", "stall_ms", K_INT, CF(stall_ms), 0, 3600000, NULL, "120000",
+	 "a stage busy this long without progress (a tile, a step, a file) stops the watchdog pings and the run; "
+	 "0 = never"},
+	{"supervision", "stop_timeout_ms", K_INT, CF(stop_timeout_ms), 100, 600000, NULL, "10000",
+	 "how long a stop (SIGTERM, a stall) may take; a stage still busy then is left behind and the program exits 1"},
 	{"supervision", "error_blink_s", K_INT, CF(error_blink_s), 0, 3600, NULL, "10",
 	 "on a fatal error, blink its code on the status LED this long before exiting"},
 };

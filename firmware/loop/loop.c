@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "store/store.h"
+#include "util/util.h"
 
 /* The board hooks as the record and the rig's close see them. */
 typedef struct board_view {
@@ -126,8 +127,24 @@ int fw_run(const fw_config *cfg, FILE *log, fw_run_summary *summary, fs_err *err
 		if (rig.leds && cfg->board.leds.status[0])
 			fs_leds_set_status(rig.leds, true, NULL);
 		sd_notifyf(0, "READY=1\nSTATUS=run %d: acquiring", fw_record_run_no(rec));
-		supervise(cfg, log, p, rec, rig.leds, view.hooks, &sigs);
-		fw_pipeline_join(p);
+		int sv = supervise(cfg, log, p, rec, rig.leds, view.hooks, &sigs);
+		if (sv == 0)
+			sv = fw_pipeline_join_until(p, fw_now_ms() + cfg->stop_timeout_ms);
+		if (sv) {
+			/* A stage is stuck in a call that does not return (a blocked
+			 * read or write): dark, say so, and leave it behind; its
+			 * buffers stay allocated as it may still touch them. The next
+			 * start recovers this run folder. */
+			fs_leds_all_off(rig.leds, NULL);
+			fs_leds_set_status(rig.leds, false, NULL);
+			fw_log(log, "a pipeline stage did not stop within %d ms ([supervision] stop_timeout_ms); exiting "
+				    "without it", cfg->stop_timeout_ms);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			if (summary)
+				memset(summary, 0, sizeof *summary);
+			return fs_err_set(err, -ETIMEDOUT, "a pipeline stage did not stop within %d ms; run %s left for "
+					  "recovery at the next start", cfg->stop_timeout_ms, fw_record_dir(rec));
+		}
 
 		/* Dark before anything else. */
 		fs_leds_all_off(rig.leds, NULL);
@@ -183,7 +200,7 @@ int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir
 	if ((rc = fw_proc_new(w, h, &proc, err)) || (rc = fs_image_alloc(&label16, w, h, 1, 16, err)) ||
 	    (rc = fs_image_alloc(&overlay, w, h, 3, 8, err)))
 		goto out;
-	fw_seg_opts so = {cfg->tile_overlap, cfg->threshold, fw_output_kind_of(cfg->model_output), 0, NULL};
+	fw_seg_opts so = {cfg->tile_overlap, cfg->threshold, fw_output_kind_of(cfg->model_output), 0, NULL, NULL};
 	fw_seg_stats st;
 	if ((rc = fw_segment(e, &f.seg, &so, f.mask, &st, err)) || (rc = fw_fov_analyse(&f, proc, cfg, err)))
 		goto out;

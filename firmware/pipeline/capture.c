@@ -17,14 +17,17 @@ static int step_index(const fw_board *b, const char *name)
 	return -1;
 }
 
-/* Sleeps in small pieces so a stop request is seen quickly. */
-static int wait_or_stop(fw_pipeline *p, double ms)
+/* Sleeps in small pieces so a stop request is seen quickly; busy: a wait
+ * that is part of the work (a reopen backoff) counts as progress. */
+static int wait_or_stop(fw_pipeline *p, double ms, int busy)
 {
 	double end = fw_now_ms() + ms;
 	while (!atomic_load(&p->stop)) {
 		double left = end - fw_now_ms();
 		if (left <= 0)
 			return 0;
+		if (busy)
+			stage_beat(p, FW_STAGE_CAPTURE);
 		fw_sleep_ms(left < 50 ? left : 50);
 	}
 	return 1;
@@ -37,6 +40,7 @@ static int capture_steps(fw_pipeline *p, slot *s, int *led_fault, fs_err *err)
 	const fw_board *b = &p->cfg->board;
 	*led_fault = 0;
 	for (int i = 0; i < b->n_steps; i++) {
+		stage_beat(p, FW_STAGE_CAPTURE);
 		int rc = fs_leds_set_pattern(p->rig->leds, b->steps[i].name, err);
 		if (rc) {
 			*led_fault = 1;
@@ -87,9 +91,10 @@ static int capture_with_recovery(fw_pipeline *p, slot *s, fs_err *err)
 		fw_record_audit(p->rec, "camera_fault", "fov=%d attempt=%d error=%s", s->fov, attempt + 1, err->msg);
 		fs_camera_close(p->rig->cam);
 		p->rig->cam = NULL;
-		if (wait_or_stop(p, backoff))
+		if (wait_or_stop(p, backoff, 1))
 			return -ECANCELED;
 		fs_err e2;
+		stage_beat(p, FW_STAGE_CAPTURE);
 		if (fs_camera_open(&p->rig->camcfg, &p->rig->cam, &e2) == 0) {
 			fs_camera_info info;
 			fs_camera_get_info(p->rig->cam, &info);
@@ -112,7 +117,7 @@ static int wait_trigger(fw_pipeline *p, double *next_tick)
 	const fw_config *cfg = p->cfg;
 	if (cfg->trigger == FW_TRIGGER_INTERVAL) {
 		double wait = *next_tick - fw_now_ms();
-		if (wait > 0 && wait_or_stop(p, wait))
+		if (wait > 0 && wait_or_stop(p, wait, 0))
 			return 1;
 		*next_tick = fmax(*next_tick + cfg->interval_s * 1000.0, fw_now_ms());
 		return atomic_load(&p->stop);
@@ -146,6 +151,7 @@ void *capture_main(void *arg)
 	int si = dpc ? -1 : step_index(b, b->segment_input);
 	double next_tick = fw_now_ms();
 	for (int fov = 1; cfg->max_fovs == 0 || fov <= cfg->max_fovs; fov++) {
+		stage_idle(p, FW_STAGE_CAPTURE);   /* a trigger or a free slot is not progress */
 		if (wait_trigger(p, &next_tick))
 			break;
 		uint64_t free_b;
@@ -172,6 +178,7 @@ void *capture_main(void *arg)
 				q_push(&p->freeq, idx);
 			break;
 		}
+		stage_beat(p, FW_STAGE_CAPTURE);
 		slot *s = &p->slots[idx];
 		s->fov = fov;
 		s->abandoned = 0;
@@ -199,6 +206,7 @@ void *capture_main(void *arg)
 		s->t_capture = fw_now_ms() - t0;
 		q_push(&p->inferq, idx);
 	}
+	stage_idle(p, FW_STAGE_CAPTURE);
 	fw_record_status(p->rec, cfg->max_fovs ? "completed: max_fovs reached" : "completed");
 	q_close(&p->inferq);
 	atomic_fetch_add(&p->threads_done, 1);

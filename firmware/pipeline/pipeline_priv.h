@@ -54,7 +54,11 @@ struct fw_pipeline {
 	slot slots[NSLOTS];
 	queue freeq, inferq, writeq;
 	pthread_t threads[3];
-	int started;
+	int started, joined;
+
+	/* Heartbeats: fw_now_ms() of each stage's last progress, 0 while it
+	 * waits for work (idle is not stuck). The supervisor reads them. */
+	atomic_llong beat[FW_NSTAGES];
 
 	atomic_int stop;         /* no new FOVs */
 	atomic_int abandon;      /* drop FOVs not finished (also cancels tiles) */
@@ -64,6 +68,10 @@ struct fw_pipeline {
 	int fell_back, consecutive_failures;
 	char fallback_why[320];
 };
+
+/* Stage heartbeats: progress now, or waiting for work. */
+void stage_beat(fw_pipeline *p, int stage);
+void stage_idle(fw_pipeline *p, int stage);
 
 /* A fatal problem: recorded (first one wins) and the pipeline stops. */
 void pipe_fail(fw_pipeline *p, int blink, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -67,7 +67,11 @@ void *write_main(void *arg)
 {
 	fw_pipeline *p = arg;
 	int idx, failed = 0;
-	while ((idx = q_pop(&p->writeq)) >= 0) {
+	for (;;) {
+		stage_idle(p, FW_STAGE_WRITE);
+		if ((idx = q_pop(&p->writeq)) < 0)
+			break;
+		stage_beat(p, FW_STAGE_WRITE);
 		slot *s = &p->slots[idx];
 		/* Only a failed write stops writing: a FOV captured before the
 		 * camera was lost or the space check stopped acquisition (which

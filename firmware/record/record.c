@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -82,6 +83,16 @@ int fw_record_has_dir(const fw_record *rec) { return rec->audit_ok; }
 const char *fw_record_dir(const fw_record *rec) { return rec->run_dir; }
 int fw_record_run_no(const fw_record *rec) { return rec->run_no; }
 
+/* The supervisor records a stop or a stall while a stuck writer may hold
+ * mu (inside a write that never returns): it waits at most a second. */
+static int lock_bounded(fw_record *rec)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 1;
+	return pthread_mutex_timedlock(&rec->mu, &ts);
+}
+
 void fw_record_fail(fw_record *rec, int blink, const char *fmt, ...)
 {
 	char msg[512];
@@ -89,13 +100,14 @@ void fw_record_fail(fw_record *rec, int blink, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	pthread_mutex_lock(&rec->mu);
-	if (!rec->failed) {
-		rec->failed = 1;
-		rec->blink = blink;
-		snprintf(rec->status, sizeof rec->status, "%s", msg);
+	if (lock_bounded(rec) == 0) {
+		if (!rec->failed) {
+			rec->failed = 1;
+			rec->blink = blink;
+			snprintf(rec->status, sizeof rec->status, "%s", msg);
+		}
+		pthread_mutex_unlock(&rec->mu);
 	}
-	pthread_mutex_unlock(&rec->mu);
 	fw_log(rec->log, "%s", msg);
 }
 
@@ -111,7 +123,8 @@ int fw_record_failed(fw_record *rec, int *blink)
 
 void fw_record_status(fw_record *rec, const char *msg)
 {
-	pthread_mutex_lock(&rec->mu);
+	if (lock_bounded(rec))
+		return;
 	if (!rec->failed && !rec->status[0])
 		snprintf(rec->status, sizeof rec->status, "%s", msg);
 	pthread_mutex_unlock(&rec->mu);

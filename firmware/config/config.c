@@ -479,6 +479,24 @@ int fw_config_check(const fw_config *cfg, fs_err *err)
 				  "%s: [illumination] segment_input = '%s': expected dpc or a step of the sequence",
 				  b->path, b->segment_input);
 	}
+	/* The on-time guard must not cut a step's light before its frame is
+	 * taken: every limited line of a step covers settle + exposure. */
+	unsigned need_ms = (unsigned)b->settle_ms + (unsigned)((b->camera.exposure_us + 999) / 1000);
+	for (int i = 0; i < b->n_steps; i++)
+		for (int k = 0; k < b->leds.n_patterns; k++) {
+			const fs_leds_pattern_cfg *pt = &b->leds.patterns[k];
+			if (strcmp(pt->name, b->steps[i].name))
+				continue;
+			for (int j = 0; j < pt->n_lines; j++) {
+				const fs_leds_line_cfg *l = &b->leds.lines[pt->lines[j]];
+				if (l->max_on_ms && l->max_on_ms < need_ms)
+					return fs_err_set(err, -EINVAL,
+							  "%s: [leds] line.%s = %u ms cannot cover step '%s': expected at least "
+							  "[illumination] settle_ms %d + [camera] exposure_us %d = %u ms",
+							  b->path, l->spec, l->max_on_ms, b->steps[i].name, b->settle_ms,
+							  b->camera.exposure_us, need_ms);
+			}
+		}
 	if (!strcmp(b->camera.backend, "file") && !b->camera.device[0])
 		return fs_err_set(err, -EINVAL, "%s: [camera] device is empty: the file camera needs a PNG folder",
 				  b->path);

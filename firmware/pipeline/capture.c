@@ -47,11 +47,17 @@ static int capture_steps(fw_pipeline *p, slot *s, int *led_fault, fs_err *err)
 			fs_leds_all_off(p->rig->leds, NULL);
 			return rc;
 		}
+		unsigned cuts = fs_leds_overtime_count(p->rig->leds);
 		rc = fs_camera_set_step(p->rig->cam, b->steps[i].name, err);
 		if (!rc) {
 			fw_sleep_ms(b->settle_ms);
 			rc = fs_camera_capture(p->rig->cam, b->capture_timeout_ms, &s->frames[i], &s->meta[i], err);
 		}
+		/* The guard cut the light before the frame was in: a dark or
+		 * half-lit frame must not become a FOV with cells. */
+		if (!rc && fs_leds_overtime_count(p->rig->leds) != cuts)
+			rc = fs_err_set(err, FW_CAPTURE_DISCARD, "the LED guard cut step %s's light before its frame was "
+					"taken (max_on_ms too short for settle + capture)", b->steps[i].name);
 		/* Dark between steps and after any failure. */
 		int rc2 = fs_leds_all_off(p->rig->leds, NULL);
 		if (rc)
@@ -77,6 +83,8 @@ static int capture_with_recovery(fw_pipeline *p, slot *s, fs_err *err)
 			pipe_fail(p, FW_BLINK_LEDS, "LED fault: %s", err->msg);
 			return rc;
 		}
+		if (rc == FW_CAPTURE_DISCARD)
+			return rc;
 		if (rc == FS_CAMERA_END)
 			return rc;
 		if (attempt >= cfg->camera_retries) {
@@ -189,6 +197,14 @@ void *capture_main(void *arg)
 			fw_record_status(p->rec, "completed: camera replay finished");
 			q_push(&p->freeq, idx);
 			break;
+		}
+		if (rc == FW_CAPTURE_DISCARD) {
+			/* Not a FOV: no folder; the log, audit and run.json say so. */
+			fw_log(p->log, "FOV %d discarded: %s", fov, err.msg);
+			fw_record_audit(p->rec, "fov_discarded", "fov=%d reason=%s", fov, err.msg);
+			fw_record_discarded(p->rec);
+			q_push(&p->freeq, idx);
+			continue;
 		}
 		if (rc) {
 			q_push(&p->freeq, idx);

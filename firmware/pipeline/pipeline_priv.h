@@ -18,6 +18,9 @@
 /* Three slots: one being captured, one in inference, one being written. */
 #define NSLOTS 3
 #define MAX_CELLS 65535
+/* capture: a frame taken after the LED guard cut its light; the FOV is
+ * discarded (not an error of the camera). */
+#define FW_CAPTURE_DISCARD (-1000)
 
 typedef struct queue {
 	int items[NSLOTS];

@@ -36,7 +36,7 @@ struct fw_record {
 	FILE *fovs;              /* RUN/.fovs.part: every FOV's run.json entry */
 	uint64_t reserve;        /* bytes held in RUN/.reserve */
 	size_t json_len;         /* last run.json size */
-	int nrec, fovs_done, cells_total;
+	int nrec, fovs_done, cells_total, fovs_discarded;
 	double infer_ms_total, t_first, t_last;
 };
 
@@ -153,6 +153,13 @@ void fw_record_fallback(fw_record *rec, const char *why)
 	pthread_mutex_lock(&rec->mu);
 	rec->fell_back = 1;
 	snprintf(rec->fallback_why, sizeof rec->fallback_why, "%s", why);
+	pthread_mutex_unlock(&rec->mu);
+}
+
+void fw_record_discarded(fw_record *rec)
+{
+	pthread_mutex_lock(&rec->mu);
+	rec->fovs_discarded++;
 	pthread_mutex_unlock(&rec->mu);
 }
 
@@ -273,7 +280,8 @@ static int fill_run_json(FILE *o, void *user)
 		fw_json_str(o, c->detail);
 		fputs("}", o);
 	}
-	fprintf(o, "],\n  \"led_overtime_cuts\": %u", rig->leds ? fs_leds_overtime_count(rig->leds) : 0u);
+	fprintf(o, "],\n  \"led_overtime_cuts\": %u,\n  \"fovs_discarded_led_cut\": %d",
+		rig->leds ? fs_leds_overtime_count(rig->leds) : 0u, rec->fovs_discarded);
 	if (write_fovs_json(o, rec))
 		return -EIO;
 	fputs("  \"config\": ", o);

@@ -95,6 +95,8 @@ void fw_record_audit(fw_record *rec, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The run moved to the CPU model, and why. */
 void fw_record_fallback(fw_record *rec, const char *why);
+/* A FOV was captured but discarded (its frames were not valid). */
+void fw_record_discarded(fw_record *rec);
 /* The first FOV's start (for FOVs per minute); later calls are ignored. */
 void fw_record_first_fov(fw_record *rec, double t_ms);
 /* A FOV is complete: totals, its line, run.json rewritten. */

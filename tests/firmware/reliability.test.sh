@@ -36,6 +36,29 @@ out=$("$SAN" selftest --config "$WORK/nul.conf" 2>&1); rc=$?
 if [ $rc -eq 2 ] && grep -q "nul.conf:2: control character 0x00" <<<"$out"; then pass cli_config_nul_rejected
 else fail cli_config_nul_rejected "exit $rc: $out"; fi
 
+# ---- item 2: the LED guard ----------------------------------------------------------
+lb=$(make_board ledcfg "$DEMO" "[leds]" "line.led-dpc-left = 5" "line.led-dpc-right = 5" "[illumination]" "settle_ms = 20")
+conf=$(make_conf ledcfg "$lb" "$THRESH_MODEL" acquisition.max_fovs=2)
+out=$("$SAN" run --config "$conf" 2>&1); rc=$?
+if [ $rc -eq 2 ] && grep -q "line.led-dpc-left = 5 ms cannot cover step 'brightfield'.*settle_ms 20" <<<"$out"; then
+  pass led_max_on_below_settle_is_config_error
+else fail led_max_on_below_settle_is_config_error "exit $rc: $(tail -1 <<<"$out")"; fi
+# Passes the check, but reading a 2048x2048 frame outlasts the 2 ms left: every
+# FOV is discarded, none completes with cells from a frame taken in the dark.
+mkdir -p "$WORK/big"
+"$PYTHON" -c "
+import numpy as np; from PIL import Image
+Image.fromarray(np.random.default_rng(1).integers(0, 255, (2048, 2048), dtype=np.uint8)).save('$WORK/big/f0.png')"
+lb=$(make_board ledcut "$WORK/big" "[leds]" "line.led-dpc-left = 12" "line.led-dpc-right = 12" "[illumination]" "settle_ms = 10")
+conf=$(make_conf ledcut "$lb" "$THRESH_MODEL" acquisition.max_fovs=2)
+"$REL" run --config "$conf" >/dev/null 2>"$WORK/ledcut.err"; rc=$?
+run="$WORK/ledcut/results/run-0001"
+if [ $rc -ne 0 ]; then fail led_cut_frames_discarded "exit $rc: $(tail -1 "$WORK/ledcut.err")"
+elif ls -d "$run"/fov-* >/dev/null 2>&1; then fail led_cut_frames_discarded "a FOV was kept: $(ls "$run")"
+elif ! grep -q '"fovs_discarded_led_cut": 2' "$run/run.json"; then fail led_cut_frames_discarded "run.json does not count them"
+elif [ "$(grep -c ' fov_discarded fov=' "$run/audit.log")" -ne 2 ]; then fail led_cut_frames_discarded "audit.log"
+else pass led_cut_frames_discarded; fi
+
 # ---- item 11: killed between a FOV's COMPLETE and its audit line -----------------
 conf=$(make_conf gap "$board" "$THRESH_MODEL" acquisition.max_fovs=3)
 res="$WORK/gap/results"

@@ -445,13 +445,21 @@ static int have_step(const fw_board *b, const char *name)
 	return 0;
 }
 
+int fw_config_check_analysis(const fw_config *cfg, fs_err *err)
+{
+	if (cfg->connectivity != 4 && cfg->connectivity != 8)
+		return fs_err_set(err, -EINVAL, "%s: [segmentation] connectivity = %d: expected 4 or 8",
+				  cfg->path[0] ? cfg->path : "--set", cfg->connectivity);
+	return 0;
+}
+
 int fw_config_check(const fw_config *cfg, fs_err *err)
 {
 	const fw_board *b = &cfg->board;
 	struct stat st;
-	if (cfg->connectivity != 4 && cfg->connectivity != 8)
-		return fs_err_set(err, -EINVAL, "%s: [segmentation] connectivity = %d: expected 4 or 8", cfg->path,
-				  cfg->connectivity);
+	int rc = fw_config_check_analysis(cfg, err);
+	if (rc)
+		return rc;
 	if (!cfg->model_cpu[0])
 		return fs_err_set(err, -EINVAL, "%s: [model] cpu is empty: the CPU model is required (it is the fallback)",
 				  cfg->path);

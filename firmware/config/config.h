@@ -83,6 +83,7 @@ typedef struct fw_config {
 	int min_cell_area_px;
 	int grow_px;                     /* per-cell dilation after labelling */
 	int connectivity;                /* 4 or 8 */
+	int max_image_mpx;               /* segment: refuse larger PNGs before decoding */
 	double focus_min;                /* below: the FOV is flagged blurred */
 	int inference_threads;           /* CPU threads for inference; 0 = auto */
 	char parallel[8];                /* "ops" (threads inside each invoke) or "tiles" */
@@ -137,6 +138,9 @@ int fw_board_opt_int(const fw_board *board, const char *section, const char *key
 /* inference_threads resolved: 0 becomes min(online CPUs, 4). */
 int fw_config_cpu_threads(const fw_config *cfg);
 
+/* The analysis settings' checks (what `segment` needs: no board, no model
+ * file of the config). fw_config_check includes them. */
+int fw_config_check_analysis(const fw_config *cfg, fs_err *err);
 /* Semantic checks after loading: models exist, steps name patterns, etc. */
 int fw_config_check(const fw_config *cfg, fs_err *err);
 

@@ -39,6 +39,8 @@ const key_def fw_config_keys[] = {
 	 "components smaller than this are dropped"},
 	{"segmentation", "grow_px", K_INT, CF(grow_px), 0, 16, NULL, "0",
 	 "grow each cell by this many pixels without merging cells"},
+	{"segmentation", "max_image_mpx", K_INT, CF(max_image_mpx), 1, 1024, NULL, "64",
+	 "`segment`: larger images (megapixels, from the PNG header) are refused before decoding"},
 	{"segmentation", "connectivity", K_INT, CF(connectivity), 4, 8, NULL, "4",
 	 "4 or 8: pixel neighbourhood for connected components"},
 	{"segmentation", "focus_min", K_DOUBLE, CF(focus_min), 0.0, 1e9, NULL, "20",

@@ -59,6 +59,39 @@ elif ! grep -q '"fovs_discarded_led_cut": 2' "$run/run.json"; then fail led_cut_
 elif [ "$(grep -c ' fov_discarded fov=' "$run/audit.log")" -ne 2 ]; then fail led_cut_frames_discarded "audit.log"
 else pass led_cut_frames_discarded; fi
 
+# ---- items 9, 12, 6: fieldscope segment -------------------------------------------
+img=$(ls "$DEMO"/*.png | head -1)
+mkdir -p "$WORK/sa" "$WORK/sb"; cp "$img" "$WORK/sa/x.png"; cp "$(ls "$DEMO"/*.png | tail -1)" "$WORK/sb/x.png"
+seg() { "$SAN" segment "$@" --model "$THRESH_MODEL" 2>&1; }
+o1=$(seg "$WORK/sa/x.png" --out "$WORK/sout"); r1=$?
+o2=$(seg "$WORK/sb/x.png" --out "$WORK/sout"); r2=$?
+o3=$(seg "$WORK/sa/x.png" --out "$WORK/sout"); r3=$?
+if [ $r1 -ne 0 ] || [ $r3 -ne 0 ]; then fail segment_same_name_refused "first or repeated run failed: $o1 $o3"
+elif [ $r2 -eq 0 ] || ! grep -q "same file name" <<<"$o2"; then fail segment_same_name_refused "exit $r2: $o2"
+else pass segment_same_name_refused; fi
+o=$(seg "$img" --out "$WORK/sout2" --set segmentation.connectivity=5); rc=$?
+if [ $rc -ne 0 ] && grep -q "connectivity = 5: expected 4 or 8" <<<"$o"; then pass segment_config_checked
+else fail segment_config_checked "exit $rc: $o"; fi
+: >"$WORK/afile"
+o=$(seg "$img" --out "$WORK/afile/out"); rc=$?
+if [ $rc -ne 0 ] && grep -q -- "--out: .*afile" <<<"$o" && ! grep -q "cells" <<<"$o"; then pass segment_unwritable_out_early
+else fail segment_unwritable_out_early "exit $rc: $o"; fi
+mkdir -p "$WORK/dir.png"
+o=$(seg "$WORK/dir.png" --out "$WORK/sout3"); rc=$?
+if [ $rc -ne 0 ] && grep -q "is a directory" <<<"$o"; then pass segment_directory_named_png
+else fail segment_directory_named_png "exit $rc: $o"; fi
+"$PYTHON" -c "
+import numpy as np; from PIL import Image
+a = np.array(Image.open('$img').convert('L')).astype(np.uint16)   # values 0..255 in a 16-bit PNG
+Image.fromarray(a).save('$WORK/low16.png')"
+o=$(seg "$WORK/low16.png" --out "$WORK/sout4"); rc=$?
+n=$(sed -n 's/.*: \([0-9]*\) cells$/\1/p' <<<"$o" | tail -1)
+if [ $rc -eq 0 ] && grep -q "every value below 256" <<<"$o" && [ "${n:-0}" -gt 0 ]; then pass segment_16bit_low_values
+else fail segment_16bit_low_values "exit $rc, ${n:-?} cells: $o"; fi
+o=$(seg "$WORK/big/f0.png" --out "$WORK/sout5" --set segmentation.max_image_mpx=1); rc=$?
+if [ $rc -ne 0 ] && grep -q "2048x2048 is 4.2 megapixels: expected at most" <<<"$o"; then pass segment_size_checked_before_decoding
+else fail segment_size_checked_before_decoding "exit $rc: $o"; fi
+
 # ---- item 11: killed between a FOV's COMPLETE and its audit line -----------------
 conf=$(make_conf gap "$board" "$THRESH_MODEL" acquisition.max_fovs=3)
 res="$WORK/gap/results"

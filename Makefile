@@ -59,6 +59,7 @@ DEPS_PACKAGES := build-essential pkg-config libpng-dev clang libclang-rt-14-dev 
 
 include nn/module.mk
 include nn/fuzz/module.mk
+include firmware/fuzz/module.mk
 include drivers/module.mk
 include firmware/module.mk
 include tools/module.mk

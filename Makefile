@@ -5,7 +5,8 @@
 #   make test       deps + release and ASan/UBSan builds + all tests
 #   make run        deps + build + run the firmware on the simulated board
 #   make bench      benchmarks (speed targets are checked here, never in tests)
-#   make fuzz       long libFuzzer run of the model reader
+#   make fuzz       long libFuzzer runs: model reader, config parser, PNG path
+#   make soak       release check: kill -9, disk full, fuzzers, memory, watchdog
 #   make deps       install missing Debian packages (root) or print the apt-get line
 
 SHELL      := /bin/bash
@@ -126,7 +127,7 @@ $(B)/obj/%.cpp.o: %.cpp
 .SECONDARY:
 
 # ---- user-facing targets --------------------------------------------------
-.PHONY: all build build-asan test run bench fuzz deps clean
+.PHONY: all build build-asan test run bench fuzz soak deps clean
 .DEFAULT_GOAL := all
 
 all: $(foreach p,$(BINS),$(B)/bin/$(p)) $(TEST_BINS) $(EXTRA_ALL)
@@ -152,6 +153,12 @@ bench: all
 
 fuzz:
 	@$(FUZZ_CMD)
+
+# Release check (minutes): kill -9, disk full, fuzzers, a long run's memory,
+# the watchdog; prints the trust figures. SOAK_KILLS, SOAK_FULLS, SOAK_RUN_S,
+# SOAK_FUZZ_S size it (tests/firmware/soak.sh).
+soak: all
+	@FS_TOP=$(CURDIR) FS_REL_BIN=$(abspath $(B))/bin tests/firmware/soak.sh
 
 clean:
 	rm -rf build

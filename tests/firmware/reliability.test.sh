@@ -182,6 +182,20 @@ else
   umount "$mnt"
 fi
 
-echo "figures: kills=$kills fovs_verified=$verified lost=$lost disk_full_runs=$fulls"
+# ---- a short continuous run: memory and descriptors sampled ------------------------
+conf=$(make_conf rss "$board" "$THRESH_MODEL")
+"$REL" run --config "$conf" >/dev/null 2>&1 &
+pid=$!
+sleep 2
+rss0=$(awk '/^VmRSS:/ {print $2}' /proc/$pid/status); fd0=$(ls /proc/$pid/fd | wc -l)
+sleep 6
+rss1=$(awk '/^VmRSS:/ {print $2}' /proc/$pid/status); fd1=$(ls /proc/$pid/fd | wc -l)
+kill -TERM $pid; wait $pid
+verify_all "$WORK/rss/results"
+if [ "${rss1:-0}" -le $(( ${rss0:-0} * 11 / 10 + 4096 )) ] && [ "$fd1" -eq "$fd0" ]; then pass rss_fds_flat
+else fail rss_fds_flat "RSS ${rss0} -> ${rss1} KiB, open files ${fd0} -> ${fd1}"; fi
+
+echo "figures: kills=$kills fovs_verified=$verified lost=$lost disk_full_runs=$fulls" \
+     "rss_kib_start=${rss0:-?} rss_kib_end=${rss1:-?} fds_start=${fd0:-?} fds_end=${fd1:-?}"
 [ "$lost" -eq 0 ] && pass figures_lost_zero || fail figures_lost_zero "lost=$lost"
 exit 0

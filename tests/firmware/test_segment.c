@@ -234,6 +234,23 @@ static void test_engine(check_state *cs)
 	CHECK(cs, rc < 0 && strstr(e.msg, "/nonexistent.tflite"), "missing model: '%s'", e.msg);
 	check_end(cs);
 
+	/* Issue 12 item 5: the plan is checked against the budget before any
+	 * context (arena) is allocated. thresh_256x256 needs 192 KiB. */
+	check_begin(cs, "engine_memory_budget_before_allocating");
+	o.path = model_path("thresh_256x256.tflite");
+	o.max_arena_bytes = 64 << 10;
+	eng = NULL;
+	rc = fw_engine_open(&o, &eng, &e);
+	CHECK(cs, rc == -EFBIG && strstr(e.msg, "thresh_256x256.tflite") && strstr(e.msg, "max_arena_mb"),
+	      "got %d '%s'", rc, e.msg);
+	fw_engine_close(eng);
+	o.max_arena_bytes = 1 << 20;
+	rc = fw_engine_open(&o, &eng, &e);
+	CHECK(cs, rc == 0, "within budget: %s", e.msg);
+	fw_engine_close(eng);
+	o.max_arena_bytes = 0;
+	check_end(cs);
+
 	check_begin(cs, "engine_hang_deadline_reset_retry");
 	fw_accel_sim *sim = NULL;
 	eng = open_model("thresh_32x32.tflite", 1, 2, 1, &sim, &e);   /* 2nd invoke hangs once */

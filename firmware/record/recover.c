@@ -70,7 +70,7 @@ static int last_event(const char *audit_path, char *event, size_t size, fs_err *
 }
 
 /* run.json's top-level status, ok and ended lines say what happened. */
-static int mark_run_json(const char *run_dir, int run_no, const char *status, fs_err *err)
+static int mark_run_json(const char *run_dir, int run_no, const char *status, const char *fovs, fs_err *err)
 {
 	char path[1100], now[32];
 	snprintf(path, sizeof path, "%s/run.json", run_dir);
@@ -87,7 +87,8 @@ static int mark_run_json(const char *run_dir, int run_no, const char *status, fs
 	if (!text) {   /* killed before the first run.json */
 		fprintf(o, "{\n  \"firmware\": \"fieldscope\",\n  \"run\": %d,\n  \"status\": ", run_no);
 		fw_json_str(o, status);
-		fprintf(o, ",\n  \"ok\": false,\n  \"ended\": null,\n  \"recovered\": \"%s\"\n}\n", now);
+		fprintf(o, ",\n  \"ok\": false,\n  \"ended\": null,\n  \"recovered\": \"%s\",\n  \"recovered_fovs\": [%s]\n}\n",
+			now, fovs);
 	} else {
 		int done_status = 0, done_ok = 0, done_ended = 0;
 		for (char *line = text, *next; line && *line; line = next) {
@@ -104,7 +105,8 @@ static int mark_run_json(const char *run_dir, int run_no, const char *status, fs
 				fputs("  \"ok\": false,\n", o);
 				done_ok = 1;
 			} else if (!done_ended && !strncmp(line, "  \"ended\": ", 11)) {
-				fprintf(o, "%s\n  \"recovered\": \"%s\",\n", line, now);
+				/* FOVs the list below may lack: their markers proved them. */
+				fprintf(o, "%s\n  \"recovered\": \"%s\",\n  \"recovered_fovs\": [%s],\n", line, now, fovs);
 				done_ended = 1;
 			} else {
 				fprintf(o, "%s%s", line, nl ? "\n" : "");
@@ -143,6 +145,8 @@ static int recover_run(const char *run_dir, int run_no, FILE *log, fw_recover_st
 	fw_audit a;
 	rc = fw_audit_open(&a, run_dir, err);
 	int recovered = 0, incomplete = 0;
+	char list[2048] = "";
+	size_t used = 0;
 	for (int i = 0; !rc && i < n; i++) {
 		char fd[1100], marker[1200];
 		snprintf(fd, sizeof fd, "%s/fov-%05d", run_dir, fovs[i]);
@@ -167,6 +171,9 @@ static int recover_run(const char *run_dir, int run_no, FILE *log, fw_recover_st
 		snprintf(detail, sizeof detail, "fov=%d cells=%ld complete_sha256=%s", fovs[i], cells, sha);
 		rc = fw_audit_append(&a, "fov_recovered", detail, err);
 		recovered++;
+		int w = snprintf(list + used, sizeof list - used, "%s%d", used ? ", " : "", fovs[i]);
+		if (w > 0 && (size_t)w < sizeof list - used)
+			used += (size_t)w;   /* a kill leaves at most a few: the cap is not reached */
 	}
 	char detail[256];
 	snprintf(detail, sizeof detail, "status=interrupted fovs_recovered=%d fovs_incomplete=%d tmp_removed=%d",
@@ -180,7 +187,7 @@ static int recover_run(const char *run_dir, int run_no, FILE *log, fw_recover_st
 		char status[160];
 		snprintf(status, sizeof status, "interrupted: recovered at start-up (%d FOV(s) from their markers, "
 			 "%d incomplete)", recovered, incomplete);
-		rc = mark_run_json(run_dir, run_no, status, err);
+		rc = mark_run_json(run_dir, run_no, status, list, err);
 	}
 	if (rc)
 		return rc;

@@ -110,7 +110,8 @@ if grep -q "ok:" <<<"$before"; then fail kill9_gap_recovered "verify accepted a 
 elif [ $rc -ne 0 ]; then fail kill9_gap_recovered "after recovery: $after"
 elif ! grep -q ' fov_recovered fov=3 cells=' "$run/audit.log"; then fail kill9_gap_recovered "no fov_recovered line"
 elif ! tail -1 "$run/audit.log" | grep -q ' run_recovered status=interrupted'; then fail kill9_gap_recovered "no run_recovered"
-elif ! grep -q '"status": "interrupted' "$run/run.json" || ! grep -q '"ok": false' "$run/run.json"; then
+elif ! grep -q '"status": "interrupted' "$run/run.json" || ! grep -q '"ok": false' "$run/run.json" \
+     || ! grep -q '"recovered_fovs": \[3\]' "$run/run.json"; then
   fail kill9_gap_recovered "run.json not marked interrupted"
 elif [ -e "$run/fov-00003/labels.png.tmp" ]; then fail kill9_gap_recovered "temporary file left"
 elif ! grep -q "recovered interrupted" "$WORK/gap.err"; then fail kill9_gap_recovered "recovery not logged"

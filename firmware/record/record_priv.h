@@ -19,6 +19,8 @@ int rec_json_int(const char *json, const char *key, long *out);
 int rec_check_fov(const char *fov_dir, long *cells, fs_err *err);
 /* The numbers of run_dir's fov-NNNNN folders (any order; free *fovs). */
 int rec_fov_dirs(const char *run_dir, int **fovs, int *n, fs_err *err);
+/* Whether the audit text has an EVENT line for FOV fov. */
+int rec_audit_fov_event(const char *audit, const char *event, int fov);
 /* Whether the audit text records FOV fov (complete or recovered). */
 int rec_audit_has_fov(const char *audit, int fov);
 

@@ -104,6 +104,8 @@ static int mark_run_json(const char *run_dir, int run_no, const char *status, co
 			} else if (!done_ok && !strncmp(line, "  \"ok\": ", 8)) {
 				fputs("  \"ok\": false,\n", o);
 				done_ok = 1;
+			} else if (!strncmp(line, "  \"recovered\": ", 16) || !strncmp(line, "  \"recovered_fovs\": ", 21)) {
+				/* an earlier, interrupted recovery: replaced below */
 			} else if (!done_ended && !strncmp(line, "  \"ended\": ", 11)) {
 				/* FOVs the list below may lack: their markers proved them. */
 				fprintf(o, "%s\n  \"recovered\": \"%s\",\n  \"recovered_fovs\": [%s],\n", line, now, fovs);
@@ -157,8 +159,15 @@ static int recover_run(const char *run_dir, int run_no, FILE *log, fw_recover_st
 			incomplete++;
 			continue;
 		}
-		if (audit && rec_audit_has_fov(audit, fovs[i]))
+		if (audit && rec_audit_fov_event(audit, "fov_complete", fovs[i]))
 			continue;
+		if (audit && rec_audit_fov_event(audit, "fov_recovered", fovs[i])) {
+			recovered++;   /* an earlier recovery that was itself interrupted */
+			int w = snprintf(list + used, sizeof list - used, "%s%d", used ? ", " : "", fovs[i]);
+			if (w > 0 && (size_t)w < sizeof list - used)
+				used += (size_t)w;
+			continue;
+		}
 		long cells = 0;
 		fs_err fe;
 		char detail[1400], sha[65];
@@ -175,6 +184,14 @@ static int recover_run(const char *run_dir, int run_no, FILE *log, fw_recover_st
 		if (w > 0 && (size_t)w < sizeof list - used)
 			used += (size_t)w;   /* a kill leaves at most a few: the cap is not reached */
 	}
+	/* run.json first, run_recovered last: that line is what makes a later
+	 * start leave this run alone, so a kill during recovery redoes it. */
+	if (!rc) {
+		char status[160];
+		snprintf(status, sizeof status, "interrupted: recovered at start-up (%d FOV(s) from their markers, "
+			 "%d incomplete)", recovered, incomplete);
+		rc = mark_run_json(run_dir, run_no, status, list, err);
+	}
 	char detail[256];
 	snprintf(detail, sizeof detail, "status=interrupted fovs_recovered=%d fovs_incomplete=%d tmp_removed=%d",
 		 recovered, incomplete, removed);
@@ -183,12 +200,6 @@ static int recover_run(const char *run_dir, int run_no, FILE *log, fw_recover_st
 	fw_audit_close(&a);
 	free(audit);
 	free(fovs);
-	if (!rc) {
-		char status[160];
-		snprintf(status, sizeof status, "interrupted: recovered at start-up (%d FOV(s) from their markers, "
-			 "%d incomplete)", recovered, incomplete);
-		rc = mark_run_json(run_dir, run_no, status, list, err);
-	}
 	if (rc)
 		return rc;
 	fw_log(log, "recovered interrupted %s: %d FOV(s) added to audit.log from their markers, %d incomplete, "

@@ -138,13 +138,17 @@ int rec_fov_dirs(const char *run_dir, int **fovs, int *n, fs_err *err)
 	return 0;
 }
 
+int rec_audit_fov_event(const char *audit, const char *event, int fov)
+{
+	char a[96];
+	snprintf(a, sizeof a, " %s fov=%d ", event, fov);
+	return strstr(audit, a) != NULL;
+}
+
 /* Whether the audit text has "fov_complete fov=N " or "fov_recovered fov=N ". */
 int rec_audit_has_fov(const char *audit, int fov)
 {
-	char a[64], b[64];
-	snprintf(a, sizeof a, " fov_complete fov=%d ", fov);
-	snprintf(b, sizeof b, " fov_recovered fov=%d ", fov);
-	return strstr(audit, a) || strstr(audit, b);
+	return rec_audit_fov_event(audit, "fov_complete", fov) || rec_audit_fov_event(audit, "fov_recovered", fov);
 }
 
 char *rec_read_all(const char *path, size_t *size)

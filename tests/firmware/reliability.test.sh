@@ -188,12 +188,15 @@ conf=$(make_conf rss "$board" "$THRESH_MODEL")
 "$REL" run --config "$conf" >/dev/null 2>&1 &
 pid=$!
 sleep 2
-rss0=$(awk '/^VmRSS:/ {print $2}' /proc/$pid/status); fd0=$(ls /proc/$pid/fd | wc -l)
+# Open files: the fewest of 10 samples, since a file being written comes and goes.
+fds_min() { local m=9999 n; for _ in $(seq 10); do n=$(ls /proc/$pid/fd | wc -l); [ "$n" -lt "$m" ] && m=$n; sleep 0.02; done; echo $m; }
+rss0=$(awk '/^VmRSS:/ {print $2}' /proc/$pid/status); fd0=$(fds_min)
 sleep 6
-rss1=$(awk '/^VmRSS:/ {print $2}' /proc/$pid/status); fd1=$(ls /proc/$pid/fd | wc -l)
+rss1=$(awk '/^VmRSS:/ {print $2}' /proc/$pid/status); fd1=$(fds_min)
 kill -TERM $pid; wait $pid
 verify_all "$WORK/rss/results"
-if [ "${rss1:-0}" -le $(( ${rss0:-0} * 11 / 10 + 4096 )) ] && [ "$fd1" -eq "$fd0" ]; then pass rss_fds_flat
+# Flat: a leak per FOV would grow by hundreds over this run; 2 allows files in flight.
+if [ "${rss1:-0}" -le $(( ${rss0:-0} * 11 / 10 + 4096 )) ] && [ "$fd1" -le $((fd0 + 2)) ]; then pass rss_fds_flat
 else fail rss_fds_flat "RSS ${rss0} -> ${rss1} KiB, open files ${fd0} -> ${fd1}"; fi
 
 echo "figures: kills=$kills fovs_verified=$verified lost=$lost disk_full_runs=$fulls" \

@@ -5,7 +5,8 @@
 #   make test       deps + release and ASan/UBSan builds + all tests
 #   make run        deps + build + run the firmware on the simulated board
 #   make bench      benchmarks (speed targets are checked here, never in tests)
-#   make fuzz       long libFuzzer run of the model reader
+#   make fuzz       long libFuzzer runs: model reader, config parser, PNG path
+#   make soak       release check: kill -9, disk full, fuzzers, memory, watchdog
 #   make deps       install missing Debian packages (root) or print the apt-get line
 #   make deps-run   only those needed to build and run (no test tooling)
 #   make install    DESTDIR=... PREFIX=/usr; make deb, make image: tools/image/module.mk
@@ -63,6 +64,7 @@ DEPS_TEST_PACKAGES := clang libclang-rt-14-dev python3 python3-numpy python3-fla
 
 include nn/module.mk
 include nn/fuzz/module.mk
+include firmware/fuzz/module.mk
 include drivers/module.mk
 include firmware/module.mk
 include tools/module.mk
@@ -132,7 +134,7 @@ include tools/buildsig.mk
 .SECONDARY:
 
 # ---- user-facing targets --------------------------------------------------
-.PHONY: all build build-asan test run bench fuzz deps deps-run clean
+.PHONY: all build build-asan test run bench fuzz soak deps deps-run clean
 .DEFAULT_GOAL := all
 
 all: $(foreach p,$(BINS),$(B)/bin/$(p)) $(TEST_BINS) $(EXTRA_ALL)
@@ -169,6 +171,12 @@ bench: all
 
 fuzz:
 	@$(FUZZ_CMD)
+
+# Release check (minutes): kill -9, disk full, fuzzers, a long run's memory,
+# the watchdog; prints the trust figures. SOAK_KILLS, SOAK_FULLS, SOAK_RUN_S,
+# SOAK_FUZZ_S size it (tests/firmware/soak.sh).
+soak: all
+	@FS_TOP=$(CURDIR) FS_REL_BIN=$(abspath $(B))/bin tests/firmware/soak.sh
 
 clean:
 	rm -rf build

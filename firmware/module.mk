@@ -1,6 +1,6 @@
 # firmware/: the supervisory loop (libfsfw.a) and the `fieldscope` program.
 LIBS += fsfw
-lib_fsfw_SRCS := $(filter-out firmware/cli/%,$(wildcard firmware/*/*.c))
+lib_fsfw_SRCS := $(filter-out firmware/cli/% firmware/fuzz/%,$(wildcard firmware/*/*.c))
 BINS += fieldscope
 bin_fieldscope_SRCS := $(wildcard firmware/cli/*.c)
 lib_fsfw_LIBS := fsdrivers fsedgetpu fsnn

@@ -6,10 +6,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_STEPS 16
 
@@ -170,6 +172,17 @@ static int file_capture(void *priv, int timeout_ms, fs_image *img, fs_frame_meta
 		s->next = 0;
 	}
 	const char *path = s->files[s->next];
+	/* A FIFO or device node in the replay folder would block the open
+	 * below with no timeout (the watchdog kept pinging): only regular
+	 * files are frames. O_NONBLOCK so the check itself cannot block. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return fs_err_set(err, -errno, "%s: cannot open: %s", path, strerror(errno));
+	int is_reg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	close(fd);
+	if (!is_reg)
+		return fs_err_set(err, -EINVAL, "%s: not a regular file (a FIFO or device?): expected a PNG file", path);
 	int rc = fs_png_read_into(path, img, err);
 	if (rc < 0)
 		return rc;

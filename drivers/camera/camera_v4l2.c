@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/videodev2.h>
 #include <poll.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -379,9 +380,17 @@ static int v4l2_capture(void *priv, int timeout_ms, fs_image *img, fs_frame_meta
 		if (xioctl(v->fd, VIDIOC_QBUF, &b) < 0)
 			return fs_err_set(err, gone_or(errno), "VIDIOC_QBUF: %s", strerror(errno));
 	}
+	/* One deadline for the whole wait: a device that wakes poll but never
+	 * hands over a frame (DQBUF EAGAIN) must not restart the timeout. */
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long spent = (long)(now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		int left = timeout_ms < 0 ? -1 : spent >= timeout_ms ? 0 : timeout_ms - (int)spent;
 		struct pollfd p = { .fd = v->fd, .events = POLLIN };
-		int r = poll(&p, 1, timeout_ms);
+		int r = left == 0 ? 0 : poll(&p, 1, left);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Largest side we accept: a bad header must not make us allocate gigabytes. */
 #define FS_IMAGE_MAX_SIDE 32768
@@ -90,6 +91,14 @@ static int reader_open(png_reader *r, const char *path, int want_channels, int w
 	r->fp = fopen(path, "rb");
 	if (!r->fp)
 		return fs_err_set(err, -errno, "%s: cannot open: %s", path, strerror(errno));
+	/* A folder named x.png opens but reads as nothing: say what it is
+	 * rather than "bad signature". */
+	struct stat st;
+	if (fstat(fileno(r->fp), &st) == 0 && !S_ISREG(st.st_mode)) {
+		reader_close(r);
+		return fs_err_set(err, -EINVAL, "%s: is a %s, not a file: expected a PNG file", path,
+				  S_ISDIR(st.st_mode) ? "directory" : "FIFO or device");
+	}
 	unsigned char sig[8];
 	if (fread(sig, 1, sizeof sig, r->fp) != sizeof sig || png_sig_cmp(sig, 0, sizeof sig)) {
 		reader_close(r);
@@ -257,9 +266,15 @@ int fs_png_write(const char *path, const fs_image *img, int compression, fs_err 
 		fclose(fp);
 		return fs_err_set(err, -ENOMEM, "%s: out of memory for the PNG writer", path);
 	}
+	errno = 0;
 	if (setjmp(png_jmpbuf(png))) {
+		/* libpng's "Write Error" hides why: the failed fwrite left errno
+		 * (ENOSPC on a full card), and that is what the user must see. */
+		int e = ferror(fp) && errno ? errno : 0;
 		png_destroy_write_struct(&png, &info);
 		fclose(fp);
+		if (e)
+			return fs_err_set(err, -e, "%s: PNG write failed: %s", path, strerror(e));
 		return fs_err_set(err, -EIO, "%s: PNG write failed: %s", path, eb.msg);
 	}
 	png_init_io(png, fp);

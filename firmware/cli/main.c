@@ -29,34 +29,45 @@ static void usage(FILE *o)
 		   "  fieldscope selftest [--config FILE] [--set SECTION.KEY=VALUE]...\n"
 		   "  fieldscope segment IMAGE.png --out DIR [--model MODEL.tflite] [--config FILE]\n"
 		   "  fieldscope config-doc     every config key with its default and range\n"
+		   "  fieldscope verify RUN_DIR...\n"
 		   "  fieldscope version\n"
 		   "The config defaults to " DEFAULT_CONFIG ".\n");
 }
 
-/* --set SECTION.KEY=VALUE, applied after the file (board keys excluded:
- * they live in the board file). */
+/* --set SECTION.KEY=VALUE, applied after the file (fw_config_set). */
 static int apply_set(fw_config *cfg, const char *s, fs_err *err)
 {
-	const char *dot = strchr(s, '.'), *eq = strchr(s, '=');
-	if (!dot || !eq || dot > eq)
-		return fs_err_set(err, -EINVAL, "--set '%s': expected SECTION.KEY=VALUE", s);
-	char text[1200], cwd[512];
-	if (snprintf(text, sizeof text, "[%.*s]\n%.*s = %s\n", (int)(dot - s), s, (int)(eq - dot - 1), dot + 1,
-		     eq + 1) >= (int)sizeof text)
-		return fs_err_set(err, -EINVAL, "--set '%s': too long", s);
-	if (!strncmp(s, "board.", 6))
-		return fs_err_set(err, -EINVAL, "--set '%s': [board] can only be changed in the config file", s);
+	char cwd[512];
 	if (!getcwd(cwd, sizeof cwd))
 		snprintf(cwd, sizeof cwd, ".");
-	char path[FW_PATH_MAX];
-	snprintf(path, sizeof path, "%s", cfg->path);
-	int rc = fw_config_parse(text, "--set", cwd, cfg, err);
-	snprintf(cfg->path, sizeof cfg->path, "%s", path);
-	return rc;
+	return fw_config_set(cfg, s, cwd, err);
 }
 
 static int run_command(const char *cmd, fw_config *cfg, const char *config, const char *out,
 		       const char *model, const char *image, const char **sets, int nsets);
+
+/* fieldscope verify RUN_DIR...: exit 0 when every run verifies. */
+static int verify_command(int n, char **dirs)
+{
+	if (n < 1) {
+		fprintf(stderr, "fieldscope: verify needs RUN_DIR (a results/run-NNNN folder)\n");
+		return 2;
+	}
+	int bad = 0;
+	for (int i = 0; i < n; i++) {
+		fw_verify_stats st;
+		fs_err err;
+		fs_err_clear(&err);
+		if (fw_run_verify(dirs[i], &st, &err)) {
+			fprintf(stderr, "fieldscope: verify: %s\n", err.msg);
+			bad = 1;
+			continue;
+		}
+		printf("%s: ok: %d FOV(s) verified, %d incomplete, audit.log %d line(s), run %s\n", dirs[i],
+		       st.fovs_verified, st.incomplete, st.audit_lines, st.run_complete ? "complete" : "not complete");
+	}
+	return bad;
+}
 
 int main(int argc, char **argv)
 {
@@ -73,6 +84,8 @@ int main(int argc, char **argv)
 		printf("fieldscope %s\n", FW_VERSION);
 		return 0;
 	}
+	if (!strcmp(cmd, "verify"))
+		return verify_command(argc - 2, argv + 2);
 	if (!strcmp(cmd, "config-doc")) {
 		fw_config_print_doc(stdout);
 		return 0;
@@ -89,10 +102,15 @@ int main(int argc, char **argv)
 				fprintf(stderr, "fieldscope: %s needs a value\n", a);
 				return 2;
 			}
-			if (dst)
+			if (dst) {
 				*dst = argv[++i];
-			else if (nsets < MAX_SETS)
+			} else if (nsets < MAX_SETS) {
 				sets[nsets++] = argv[++i];
+			} else {
+				fprintf(stderr, "fieldscope: --set '%s': more than %d --set options\n", argv[i + 1],
+					MAX_SETS);
+				return 2;
+			}
 		} else if (a[0] != '-' && !image && !strcmp(cmd, "segment")) {
 			image = a;
 		} else {

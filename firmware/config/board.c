@@ -141,9 +141,15 @@ void cfg_board_defaults(fw_board *b)
 int fw_board_parse(const char *text, const char *name, const char *base_dir, fw_board *board,
 		   fs_err *err)
 {
+	return fw_board_parse_mem(text, strlen(text), name, base_dir, board, err);
+}
+
+int fw_board_parse_mem(const char *text, size_t size, const char *name, const char *base_dir, fw_board *board,
+		       fs_err *err)
+{
 	cfg_board_defaults(board);
 	snprintf(board->path, sizeof board->path, "%s", name);
-	int rc = cfg_parse_ini(text, name, base_dir, fw_board_keys, fw_board_nkeys, board, board_extra, err);
+	int rc = cfg_parse_buf(text, size, name, base_dir, fw_board_keys, fw_board_nkeys, board, board_extra, err);
 	if (rc)
 		return rc;
 	if (!board->n_steps)
@@ -155,12 +161,13 @@ int fw_board_parse(const char *text, const char *name, const char *base_dir, fw_
 int fw_board_load(const char *path, fw_board *board, fs_err *err)
 {
 	char *text;
-	int rc = cfg_read_text(path, &text, err);
+	size_t size;
+	int rc = cfg_read_text(path, &text, &size, err);
 	if (rc)
 		return fs_err_prefix(err, "board file: ");
 	char dir[FW_PATH_MAX];
 	fw_parent_dir(path, dir, sizeof dir);
-	rc = fw_board_parse(text, path, dir, board, err);
+	rc = fw_board_parse_mem(text, size, path, dir, board, err);
 	free(text);
 	return rc;
 }

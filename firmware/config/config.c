@@ -190,24 +190,71 @@ static bool section_known(const key_def *keys, size_t n, const char *section)
 
 /* Called for keys that are not in the table (the board's [leds] map). */
 
-int cfg_parse_ini(const char *text, const char *name, const char *base_dir,
-		     const key_def *keys, size_t nkeys, void *base, extra_fn extra, fs_err *err)
+/* What one parse has seen: a repeated section or key is an error, not
+ * "last one wins", so a copy-paste slip cannot silently change a value. */
+typedef struct seen_set {
+	struct seen {
+		char section[64], key[128];
+		int line;
+	} *items;
+	int n, cap;
+} seen_set;
+
+/* Returns the line of an earlier identical entry, 0 when new (and adds
+ * it), -1 when out of memory. key "" is the section header itself. */
+static int seen_add(seen_set *s, const char *section, const char *key, int line)
+{
+	for (int i = 0; i < s->n; i++)
+		if (!strcmp(s->items[i].section, section) && !strcmp(s->items[i].key, key))
+			return s->items[i].line;
+	if (s->n == s->cap) {
+		int cap = s->cap ? s->cap * 2 : 64;
+		struct seen *ni = realloc(s->items, (size_t)cap * sizeof *ni);
+		if (!ni)
+			return -1;
+		s->items = ni;
+		s->cap = cap;
+	}
+	snprintf(s->items[s->n].section, sizeof s->items[s->n].section, "%s", section);
+	snprintf(s->items[s->n].key, sizeof s->items[s->n].key, "%s", key);
+	s->items[s->n++].line = line;
+	return 0;
+}
+
+/* A config file is text: a control byte (a NUL would cut the file short
+ * for every later string function, a stray escape hides what follows) is
+ * an error at its line. Tab is text; CR only as part of CRLF. */
+static int check_text_line(const char *line, size_t len, const char *where, fs_err *err)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if ((c < 0x20 && c != '\t' && !(c == '\r' && i + 1 == len)) || c == 0x7f)
+			return fs_err_set(err, -EINVAL, "%s: control character 0x%02x at column %zu: expected text", where,
+					  c, i + 1);
+	}
+	return 0;
+}
+
+static int parse_lines(const char *text, size_t size, const char *name, const char *base_dir,
+		       const key_def *keys, size_t nkeys, void *base, extra_fn extra, seen_set *seen, fs_err *err)
 {
 	char section[64] = "";
 	int lineno = 0;
-	const char *p = text;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+	const char *p = text, *end = text + size;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		lineno++;
 		char where[FW_PATH_MAX + 32];
 		snprintf(where, sizeof where, "%s:%d", name, lineno);
 		if (len >= 1024)
 			return fs_err_set(err, -EINVAL, "%s: line longer than 1023 characters", where);
+		if (check_text_line(p, len, where, err))
+			return -EINVAL;
 		char buf[1024];
 		memcpy(buf, p, len);
 		buf[len] = '\0';
-		p = nl ? nl + 1 : p + len;
+		p = nl ? nl + 1 : end;
 
 		/* Comments start a line, or follow whitespace after a value. */
 		for (char *c = buf; *c; c++)
@@ -226,6 +273,11 @@ int cfg_parse_ini(const char *text, const char *name, const char *base_dir,
 			char *sec = cfg_trim(s + 1);
 			if (!section_known(keys, nkeys, sec) && !(extra && !strcmp(sec, "leds")))
 				return fs_err_set(err, -EINVAL, "%s: unknown section [%s]", where, sec);
+			int prev = seen_add(seen, sec, "", lineno);
+			if (prev)
+				return prev < 0 ? fs_err_set(err, -ENOMEM, "%s: out of memory", where)
+						: fs_err_set(err, -EINVAL, "%s: section [%s] repeated (first at line %d): "
+							     "expected each section once", where, sec, prev);
 			snprintf(section, sizeof section, "%s", sec);
 			continue;
 		}
@@ -236,6 +288,11 @@ int cfg_parse_ini(const char *text, const char *name, const char *base_dir,
 		char *key = cfg_trim(s), *val = cfg_trim(eq + 1);
 		if (!*section)
 			return fs_err_set(err, -EINVAL, "%s: key '%s' before any [section]", where, key);
+		int prev = seen_add(seen, section, key, lineno);
+		if (prev)
+			return prev < 0 ? fs_err_set(err, -ENOMEM, "%s: out of memory", where)
+					: fs_err_set(err, -EINVAL, "%s: [%s] %s repeated (first at line %d): expected each "
+						     "key once", where, section, key, prev);
 		const key_def *k = NULL;
 		for (size_t i = 0; i < nkeys; i++)
 			if (!strcmp(keys[i].section, section) && !strcmp(keys[i].key, key))
@@ -256,7 +313,22 @@ int cfg_parse_ini(const char *text, const char *name, const char *base_dir,
 	return 0;
 }
 
-int cfg_read_text(const char *path, char **out, fs_err *err)
+int cfg_parse_ini(const char *text, const char *name, const char *base_dir,
+		     const key_def *keys, size_t nkeys, void *base, extra_fn extra, fs_err *err)
+{
+	return cfg_parse_buf(text, strlen(text), name, base_dir, keys, nkeys, base, extra, err);
+}
+
+int cfg_parse_buf(const char *text, size_t size, const char *name, const char *base_dir,
+		  const key_def *keys, size_t nkeys, void *base, extra_fn extra, fs_err *err)
+{
+	seen_set seen = {NULL, 0, 0};
+	int rc = parse_lines(text, size, name, base_dir, keys, nkeys, base, extra, &seen, err);
+	free(seen.items);
+	return rc;
+}
+
+int cfg_read_text(const char *path, char **out, size_t *size, fs_err *err)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -292,6 +364,7 @@ int cfg_read_text(const char *path, char **out, fs_err *err)
 	}
 	buf[used] = '\0';
 	*out = buf;
+	*size = used;   /* the parser sees every byte, NULs included */
 	return 0;
 }
 
@@ -314,20 +387,27 @@ void fw_config_defaults(fw_config *cfg)
 int fw_config_parse(const char *text, const char *name, const char *base_dir, fw_config *cfg,
 		    fs_err *err)
 {
+	return fw_config_parse_mem(text, strlen(text), name, base_dir, cfg, err);
+}
+
+int fw_config_parse_mem(const char *text, size_t size, const char *name, const char *base_dir, fw_config *cfg,
+			fs_err *err)
+{
 	snprintf(cfg->path, sizeof cfg->path, "%s", name);
-	return cfg_parse_ini(text, name, base_dir, fw_config_keys, fw_config_nkeys, cfg, NULL, err);
+	return cfg_parse_buf(text, size, name, base_dir, fw_config_keys, fw_config_nkeys, cfg, NULL, err);
 }
 
 int fw_config_load(const char *path, fw_config *cfg, fs_err *err)
 {
 	fw_config_defaults(cfg);
 	char *text;
-	int rc = cfg_read_text(path, &text, err);
+	size_t size;
+	int rc = cfg_read_text(path, &text, &size, err);
 	if (rc)
 		return fs_err_prefix(err, "config: ");
 	char dir[FW_PATH_MAX];
 	fw_parent_dir(path, dir, sizeof dir);
-	rc = fw_config_parse(text, path, dir, cfg, err);
+	rc = fw_config_parse_mem(text, size, path, dir, cfg, err);
 	free(text);
 	if (rc)
 		return rc;
@@ -347,62 +427,6 @@ int fw_config_load(const char *path, fw_config *cfg, fs_err *err)
 			return fs_err_set(err, -EINVAL, "%s: [board] dir: path too long", path);
 	}
 	return fw_board_load(bpath, &cfg->board, err);
-}
-
-static int have_pattern(const fw_board *b, const char *name)
-{
-	for (int i = 0; i < b->leds.n_patterns; i++)
-		if (!strcmp(b->leds.patterns[i].name, name))
-			return 1;
-	return 0;
-}
-
-static int have_step(const fw_board *b, const char *name)
-{
-	for (int i = 0; i < b->n_steps; i++)
-		if (!strcmp(b->steps[i].name, name))
-			return 1;
-	return 0;
-}
-
-int fw_config_check(const fw_config *cfg, fs_err *err)
-{
-	const fw_board *b = &cfg->board;
-	struct stat st;
-	if (cfg->connectivity != 4 && cfg->connectivity != 8)
-		return fs_err_set(err, -EINVAL, "%s: [segmentation] connectivity = %d: expected 4 or 8", cfg->path,
-				  cfg->connectivity);
-	if (!cfg->model_cpu[0])
-		return fs_err_set(err, -EINVAL, "%s: [model] cpu is empty: the CPU model is required (it is the fallback)",
-				  cfg->path);
-	if (stat(cfg->model_cpu, &st) != 0 || !S_ISREG(st.st_mode))
-		return fs_err_set(err, -ENOENT, "%s: [model] cpu = '%s': no such model file", cfg->path,
-				  cfg->model_cpu);
-	if (cfg->model_accel[0] && (stat(cfg->model_accel, &st) != 0 || !S_ISREG(st.st_mode)))
-		return fs_err_set(err, -ENOENT, "%s: [model] accel = '%s': no such model file", cfg->path,
-				  cfg->model_accel);
-	if (cfg->trigger == FW_TRIGGER_BUTTON && !b->leds.button[0])
-		return fs_err_set(err, -EINVAL, "%s: [acquisition] trigger = button but board %s has no [leds] button",
-				  cfg->path, b->path);
-	for (int i = 0; i < b->n_steps; i++)
-		if (!have_pattern(b, b->steps[i].name))
-			return fs_err_set(err, -EINVAL,
-					  "%s: [illumination] sequence: step '%s' is not a [leds] pattern.NAME",
-					  b->path, b->steps[i].name);
-	if (!strcmp(b->segment_input, "dpc")) {
-		if (!have_step(b, b->dpc_left) || !have_step(b, b->dpc_right))
-			return fs_err_set(err, -EINVAL,
-					  "%s: [illumination] segment_input = dpc needs steps '%s' and '%s' in the sequence",
-					  b->path, b->dpc_left, b->dpc_right);
-	} else if (!have_step(b, b->segment_input)) {
-		return fs_err_set(err, -EINVAL,
-				  "%s: [illumination] segment_input = '%s': expected dpc or a step of the sequence",
-				  b->path, b->segment_input);
-	}
-	if (!strcmp(b->camera.backend, "file") && !b->camera.device[0])
-		return fs_err_set(err, -EINVAL, "%s: [camera] device is empty: the file camera needs a PNG folder",
-				  b->path);
-	return 0;
 }
 
 /* ---- output -------------------------------------------------------------- */

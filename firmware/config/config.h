@@ -83,6 +83,7 @@ typedef struct fw_config {
 	int min_cell_area_px;
 	int grow_px;                     /* per-cell dilation after labelling */
 	int connectivity;                /* 4 or 8 */
+	int max_image_mpx;               /* segment: refuse larger PNGs before decoding */
 	double focus_min;                /* below: the FOV is flagged blurred */
 	int inference_threads;           /* CPU threads for inference; 0 = auto */
 	char parallel[8];                /* "ops" (threads inside each invoke) or "tiles" */
@@ -93,6 +94,8 @@ typedef struct fw_config {
 	int camera_retries;              /* reopen attempts before giving up */
 	int camera_backoff_ms;           /* first reopen delay, doubles */
 	int watchdog_ms;                 /* 0 = take systemd's WATCHDOG_USEC */
+	int stall_ms;                    /* busy stage without progress: stop pinging; 0 = off */
+	int stop_timeout_ms;             /* bound on a stop (SIGTERM, stall) */
 	int error_blink_s;               /* blink the failure code before exit */
 
 	bool save_raw;
@@ -110,10 +113,23 @@ int fw_config_load(const char *path, fw_config *cfg, fs_err *err);
 int fw_config_parse(const char *text, const char *name, const char *base_dir,
 		    fw_config *cfg, fs_err *err);
 
+/* Same over `size` bytes, which may hold NULs (an error at their line):
+ * the form the file readers and the fuzz target use. */
+int fw_config_parse_mem(const char *text, size_t size, const char *name, const char *base_dir,
+			fw_config *cfg, fs_err *err);
+
+/* One command-line override "SECTION.KEY=VALUE" (--set), applied after
+ * the file; relative paths are relative to base_dir. Board sections and
+ * control characters (a newline would smuggle in a second line) are
+ * errors naming the argument. cfg->path is kept. */
+int fw_config_set(fw_config *cfg, const char *assignment, const char *base_dir, fs_err *err);
+
 /* Reads a board file into cfg->board. */
 int fw_board_load(const char *path, fw_board *board, fs_err *err);
 int fw_board_parse(const char *text, const char *name, const char *base_dir,
 		   fw_board *board, fs_err *err);
+int fw_board_parse_mem(const char *text, size_t size, const char *name, const char *base_dir,
+		       fw_board *board, fs_err *err);
 
 /* The integer option section.key of a backend's board section, or def
  * when the board file does not set it (the key table gives defaults). */
@@ -122,6 +138,9 @@ int fw_board_opt_int(const fw_board *board, const char *section, const char *key
 /* inference_threads resolved: 0 becomes min(online CPUs, 4). */
 int fw_config_cpu_threads(const fw_config *cfg);
 
+/* The analysis settings' checks (what `segment` needs: no board, no model
+ * file of the config). fw_config_check includes them. */
+int fw_config_check_analysis(const fw_config *cfg, fs_err *err);
 /* Semantic checks after loading: models exist, steps name patterns, etc. */
 int fw_config_check(const fw_config *cfg, fs_err *err);
 

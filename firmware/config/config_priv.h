@@ -39,7 +39,11 @@ char *cfg_trim(char *s);
 int cfg_copy_str(char *dst, size_t size, const char *src);
 int cfg_parse_ini(const char *text, const char *name, const char *base_dir, const key_def *keys, size_t nkeys,
 		  void *base, extra_fn extra, fs_err *err);
-int cfg_read_text(const char *path, char **out, fs_err *err);
+/* Same over size bytes that may hold NULs (a NUL is an error at its line). */
+int cfg_parse_buf(const char *text, size_t size, const char *name, const char *base_dir, const key_def *keys,
+		  size_t nkeys, void *base, extra_fn extra, fs_err *err);
+/* The whole file (at most 1 MiB), NUL-terminated; *size excludes the NUL. */
+int cfg_read_text(const char *path, char **out, size_t *size, fs_err *err);
 void cfg_apply_defaults(const key_def *keys, size_t n, void *base);
 /* board.c */
 void cfg_board_defaults(fw_board *b);

@@ -40,6 +40,8 @@ const key_def fw_config_keys[] = {
 	 "components smaller than this are dropped"},
 	{"segmentation", "grow_px", K_INT, CF(grow_px), 0, 16, NULL, "0",
 	 "grow each cell by this many pixels without merging cells"},
+	{"segmentation", "max_image_mpx", K_INT, CF(max_image_mpx), 1, 1024, NULL, "64",
+	 "`segment`: larger images (megapixels, from the PNG header) are refused before decoding"},
 	{"segmentation", "connectivity", K_INT, CF(connectivity), 4, 8, NULL, "4",
 	 "4 or 8: pixel neighbourhood for connected components"},
 	{"segmentation", "focus_min", K_DOUBLE, CF(focus_min), 0.0, 1e9, NULL, "20",
@@ -62,6 +64,11 @@ const key_def fw_config_keys[] = {
 	 "first reopen delay; doubles on each attempt"},
 	{"supervision", "watchdog_ms", K_INT, CF(watchdog_ms), 0, 600000, NULL, "0",
 	 "watchdog ping period; 0 = half of systemd's WatchdogSec"},
+	{"supervision", "stall_ms", K_INT, CF(stall_ms), 0, 3600000, NULL, "120000",
+	 "a stage busy this long without progress (a tile, a step, a file) stops the watchdog pings and the run; "
+	 "0 = never"},
+	{"supervision", "stop_timeout_ms", K_INT, CF(stop_timeout_ms), 100, 600000, NULL, "10000",
+	 "how long a stop (SIGTERM, a stall) may take; a stage still busy then is left behind and the program exits 1"},
 	{"supervision", "error_blink_s", K_INT, CF(error_blink_s), 0, 3600, NULL, "10",
 	 "on a fatal error, blink its code on the status LED this long before exiting"},
 };

@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "store/store.h"
+#include "util/util.h"
 
 /* The board hooks as the record and the rig's close see them. */
 typedef struct board_view {
@@ -99,6 +101,12 @@ static int start(const fw_config *cfg, FILE *log, fw_rig *rig, fw_record *rec, f
 
 int fw_run(const fw_config *cfg, FILE *log, fw_run_summary *summary, fs_err *err)
 {
+	/* A previous run that never ended (kill -9, power cut) is closed
+	 * first; a failure is logged, it must not stop acquisition. */
+	fw_recover_stats rs;
+	fs_err rerr;
+	if (fw_record_recover(cfg->results_dir, log, &rs, &rerr))
+		fw_log(log, "recovery of earlier runs: %s", rerr.msg);
 	fw_record *rec;
 	int rc = fw_record_new(cfg, log, &rec, err);
 	if (rc)
@@ -120,8 +128,24 @@ int fw_run(const fw_config *cfg, FILE *log, fw_run_summary *summary, fs_err *err
 		if (rig.leds && cfg->board.leds.status[0])
 			fs_leds_set_status(rig.leds, true, NULL);
 		sd_notifyf(0, "READY=1\nSTATUS=run %d: acquiring", fw_record_run_no(rec));
-		supervise(cfg, log, p, rec, rig.leds, view.hooks, &sigs);
-		fw_pipeline_join(p);
+		int sv = supervise(cfg, log, p, rec, rig.leds, view.hooks, &sigs);
+		if (sv == 0)
+			sv = fw_pipeline_join_until(p, fw_now_ms() + cfg->stop_timeout_ms);
+		if (sv) {
+			/* A stage is stuck in a call that does not return (a blocked
+			 * read or write): dark, say so, and leave it behind; its
+			 * buffers stay allocated as it may still touch them. The next
+			 * start recovers this run folder. */
+			fs_leds_all_off(rig.leds, NULL);
+			fs_leds_set_status(rig.leds, false, NULL);
+			fw_log(log, "a pipeline stage did not stop within %d ms ([supervision] stop_timeout_ms); exiting "
+				    "without it", cfg->stop_timeout_ms);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			if (summary)
+				memset(summary, 0, sizeof *summary);
+			return fs_err_set(err, -ETIMEDOUT, "a pipeline stage did not stop within %d ms; run %s left for "
+					  "recovery at the next start", cfg->stop_timeout_ms, fw_record_dir(rec));
+		}
 
 		/* Dark before anything else. */
 		fs_leds_all_off(rig.leds, NULL);
@@ -151,6 +175,89 @@ int fw_run(const fw_config *cfg, FILE *log, fw_run_summary *summary, fs_err *err
 
 /* ---- one image file: the same FOV pipeline, no threads ------------------- */
 
+/* OUT/<stem>/, made before any work: an unwritable --out is found before
+ * a long inference, and a folder holding the results of another input
+ * with the same file name is an error, not silently overwritten. */
+static int segment_out_dir(const char *image, const char *out_dir, char *dir, size_t size, fs_err *err)
+{
+	const char *base = strrchr(image, '/');
+	base = base ? base + 1 : image;
+	char stem[256];
+	snprintf(stem, sizeof stem, "%s", base);
+	char *dot = strrchr(stem, '.');
+	if (dot && dot != stem)
+		*dot = '\0';
+	char src[4096], mark[1200];
+	if (!realpath(image, src))
+		return fs_err_set(err, -errno, "%s: %s", image, strerror(errno));
+	int rc = fw_mkdir_p(out_dir, err);
+	if (rc)
+		return fs_err_prefix(err, "--out: ");
+	if (snprintf(dir, size, "%s/%s", out_dir, stem) >= (int)size)
+		return fs_err_set(err, -ENAMETOOLONG, "%s/%s: path too long", out_dir, stem);
+	snprintf(mark, sizeof mark, "%s/.source", dir);
+	char prev[4096];
+	FILE *f = fopen(mark, "r");
+	if (f) {
+		size_t n = fread(prev, 1, sizeof prev - 1, f);
+		fclose(f);
+		prev[n] = '\0';
+		if (n && prev[n - 1] == '\n')
+			prev[n - 1] = '\0';
+		if (strcmp(prev, src))
+			return fs_err_set(err, -EEXIST, "%s: holds the results of %s, which has the same file name as %s: "
+					  "expected a different --out", dir, prev, src);
+	} else if (access(dir, F_OK) == 0) {
+		return fs_err_set(err, -EEXIST, "%s: exists and is not a result folder of %s: expected a different --out",
+				  dir, src);
+	}
+	if ((rc = fw_mkdir_durable(dir, 1, err)))
+		return rc;
+	size_t len = strlen(src);
+	src[len] = '\n';
+	return fw_write_file(mark, src, len + 1, err);
+}
+
+/* The analysed 8-bit image of a PNG. Its header is checked against
+ * max_image_mpx before anything is decoded (a 1 MB PNG can claim 1 GiB).
+ * A 16-bit image whose values all fit in 8 bits is taken as is, with a
+ * warning, instead of becoming a black frame; others keep the top 8 bits
+ * as the loop does with 16-bit cameras. */
+static int segment_read_image(const fw_config *cfg, const char *image, fs_image *out, FILE *log, fs_err *err)
+{
+	int w, h, ch, depth;
+	int rc = fs_png_info(image, &w, &h, &ch, &depth, err);
+	if (rc)
+		return rc;
+	if ((double)w * h > cfg->max_image_mpx * 1e6)
+		return fs_err_set(err, -EFBIG, "%s: %dx%d is %.1f megapixels: expected at most [segmentation] "
+				  "max_image_mpx = %d", image, w, h, (double)w * h / 1e6, cfg->max_image_mpx);
+	if (depth != 16 || ch != 1)
+		return fs_png_read(image, 1, 8, out, err);
+	fs_image wide;
+	if ((rc = fs_png_read(image, 1, 16, &wide, err)))
+		return rc;
+	unsigned maxv = 0;
+	for (int y = 0; y < h; y++) {
+		const uint16_t *row = (const uint16_t *)(wide.data + (size_t)y * wide.stride);
+		for (int x = 0; x < w; x++)
+			maxv = row[x] > maxv ? row[x] : maxv;
+	}
+	int shift = maxv < 256 ? 0 : 8;
+	if (!shift)
+		fw_log(log, "%s: warning: 16-bit image with every value below 256 (max %u): analysed as 8-bit values, "
+			    "not as its top 8 bits (which would be black)", image, maxv);
+	if (!(rc = fs_image_alloc(out, w, h, 1, 8, err)))
+		for (int y = 0; y < h; y++) {
+			const uint16_t *row = (const uint16_t *)(wide.data + (size_t)y * wide.stride);
+			uint8_t *o = out->data + (size_t)y * out->stride;
+			for (int x = 0; x < w; x++)
+				o[x] = (uint8_t)(row[x] >> shift);
+		}
+	fs_image_free(&wide);
+	return rc;
+}
+
 int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir, const char *model, FILE *log,
 		    int *ncells, fs_err *err)
 {
@@ -159,8 +266,12 @@ int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir
 	fs_image label16 = {0}, overlay = {0};
 	fw_engine *e = NULL;
 	fw_proc *proc = NULL;
-	int rc = fs_png_read(image, 1, 8, &f.seg, err);
-	if (rc)
+	char dir[1024];
+	/* The checks `run` makes on the analysis settings, before any work. */
+	int rc = fw_config_check_analysis(cfg, err);
+	if (rc || (rc = segment_out_dir(image, out_dir, dir, sizeof dir, err)))
+		return rc;
+	if ((rc = segment_read_image(cfg, image, &f.seg, log, err)))
 		return rc;
 	int w = f.seg.width, h = f.seg.height;
 	fw_engine_opts o = fw_cpu_engine_opts(cfg, w, h);
@@ -177,24 +288,11 @@ int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir
 	if ((rc = fw_proc_new(w, h, &proc, err)) || (rc = fs_image_alloc(&label16, w, h, 1, 16, err)) ||
 	    (rc = fs_image_alloc(&overlay, w, h, 3, 8, err)))
 		goto out;
-	fw_seg_opts so = {cfg->tile_overlap, cfg->threshold, fw_output_kind_of(cfg->model_output), 0, NULL};
+	fw_seg_opts so = {cfg->tile_overlap, cfg->threshold, fw_output_kind_of(cfg->model_output), 0, NULL, NULL};
 	fw_seg_stats st;
 	if ((rc = fw_segment(e, &f.seg, &so, f.mask, &st, err)) || (rc = fw_fov_analyse(&f, proc, cfg, err)))
 		goto out;
-	/* OUT/<stem>/ */
-	const char *base = strrchr(image, '/');
-	base = base ? base + 1 : image;
-	char stem[256];
-	snprintf(stem, sizeof stem, "%s", base);
-	char *dot = strrchr(stem, '.');
-	if (dot && dot != stem)
-		*dot = '\0';
-	char dir[1024];
-	if ((rc = fw_mkdir_p(out_dir, err)))
-		goto out;
-	snprintf(dir, sizeof dir, "%s/%s", out_dir, stem);
-	if ((rc = fw_mkdir_durable(dir, 1, err)) ||
-	    (rc = fw_fov_write_results(&f, dir, cfg, &label16, &overlay, NULL, err)))
+	if ((rc = fw_fov_write_results(&f, dir, cfg, &label16, &overlay, NULL, err)))
 		goto out;
 	if (ncells)
 		*ncells = f.ncells;

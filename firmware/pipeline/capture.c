@@ -17,14 +17,17 @@ static int step_index(const fw_board *b, const char *name)
 	return -1;
 }
 
-/* Sleeps in small pieces so a stop request is seen quickly. */
-static int wait_or_stop(fw_pipeline *p, double ms)
+/* Sleeps in small pieces so a stop request is seen quickly; busy: a wait
+ * that is part of the work (a reopen backoff) counts as progress. */
+static int wait_or_stop(fw_pipeline *p, double ms, int busy)
 {
 	double end = fw_now_ms() + ms;
 	while (!atomic_load(&p->stop)) {
 		double left = end - fw_now_ms();
 		if (left <= 0)
 			return 0;
+		if (busy)
+			stage_beat(p, FW_STAGE_CAPTURE);
 		fw_sleep_ms(left < 50 ? left : 50);
 	}
 	return 1;
@@ -37,17 +40,24 @@ static int capture_steps(fw_pipeline *p, slot *s, int *led_fault, fs_err *err)
 	const fw_board *b = &p->cfg->board;
 	*led_fault = 0;
 	for (int i = 0; i < b->n_steps; i++) {
+		stage_beat(p, FW_STAGE_CAPTURE);
 		int rc = fs_leds_set_pattern(p->rig->leds, b->steps[i].name, err);
 		if (rc) {
 			*led_fault = 1;
 			fs_leds_all_off(p->rig->leds, NULL);
 			return rc;
 		}
+		unsigned cuts = fs_leds_overtime_count(p->rig->leds);
 		rc = fs_camera_set_step(p->rig->cam, b->steps[i].name, err);
 		if (!rc) {
 			fw_sleep_ms(b->settle_ms);
 			rc = fs_camera_capture(p->rig->cam, b->capture_timeout_ms, &s->frames[i], &s->meta[i], err);
 		}
+		/* The guard cut the light before the frame was in: a dark or
+		 * half-lit frame must not become a FOV with cells. */
+		if (!rc && fs_leds_overtime_count(p->rig->leds) != cuts)
+			rc = fs_err_set(err, FW_CAPTURE_DISCARD, "the LED guard cut step %s's light before its frame was "
+					"taken (max_on_ms too short for settle + capture)", b->steps[i].name);
 		/* Dark between steps and after any failure. */
 		int rc2 = fs_leds_all_off(p->rig->leds, NULL);
 		if (rc)
@@ -73,6 +83,8 @@ static int capture_with_recovery(fw_pipeline *p, slot *s, fs_err *err)
 			pipe_fail(p, FW_BLINK_LEDS, "LED fault: %s", err->msg);
 			return rc;
 		}
+		if (rc == FW_CAPTURE_DISCARD)
+			return rc;
 		if (rc == FS_CAMERA_END)
 			return rc;
 		if (attempt >= cfg->camera_retries) {
@@ -87,9 +99,10 @@ static int capture_with_recovery(fw_pipeline *p, slot *s, fs_err *err)
 		fw_record_audit(p->rec, "camera_fault", "fov=%d attempt=%d error=%s", s->fov, attempt + 1, err->msg);
 		fs_camera_close(p->rig->cam);
 		p->rig->cam = NULL;
-		if (wait_or_stop(p, backoff))
+		if (wait_or_stop(p, backoff, 1))
 			return -ECANCELED;
 		fs_err e2;
+		stage_beat(p, FW_STAGE_CAPTURE);
 		if (fs_camera_open(&p->rig->camcfg, &p->rig->cam, &e2) == 0) {
 			fs_camera_info info;
 			fs_camera_get_info(p->rig->cam, &info);
@@ -107,19 +120,12 @@ static int capture_with_recovery(fw_pipeline *p, slot *s, fs_err *err)
 	}
 }
 
-/* Bytes one FOV's results need at most, to stop before a write fails. */
-static uint64_t fov_bytes(const fw_pipeline *p)
-{
-	uint64_t px = (uint64_t)p->rig->width * (uint64_t)p->rig->height;
-	return px * (uint64_t)(p->cfg->board.n_steps * (p->rig->depth / 8) + 1 + 2 + 3) + (1u << 20);
-}
-
 static int wait_trigger(fw_pipeline *p, double *next_tick)
 {
 	const fw_config *cfg = p->cfg;
 	if (cfg->trigger == FW_TRIGGER_INTERVAL) {
 		double wait = *next_tick - fw_now_ms();
-		if (wait > 0 && wait_or_stop(p, wait))
+		if (wait > 0 && wait_or_stop(p, wait, 0))
 			return 1;
 		*next_tick = fmax(*next_tick + cfg->interval_s * 1000.0, fw_now_ms());
 		return atomic_load(&p->stop);
@@ -153,6 +159,7 @@ void *capture_main(void *arg)
 	int si = dpc ? -1 : step_index(b, b->segment_input);
 	double next_tick = fw_now_ms();
 	for (int fov = 1; cfg->max_fovs == 0 || fov <= cfg->max_fovs; fov++) {
+		stage_idle(p, FW_STAGE_CAPTURE);   /* a trigger or a free slot is not progress */
 		if (wait_trigger(p, &next_tick))
 			break;
 		uint64_t free_b;
@@ -161,12 +168,15 @@ void *capture_main(void *arg)
 			pipe_fail(p, FW_BLINK_STORAGE, "storage: %s", err.msg);
 			break;
 		}
-		uint64_t need = ((uint64_t)cfg->min_free_mb << 20) + fov_bytes(p);
+		/* FOVs captured but not yet written take their share first. */
+		uint64_t fov_b = fw_record_fov_bytes(cfg, p->rig->width, p->rig->height, p->rig->depth);
+		uint64_t need = fw_record_space_needed(cfg, p->rig->width, p->rig->height, p->rig->depth) +
+				(uint64_t)(NSLOTS - q_count(&p->freeq)) * fov_b;
 		if (free_b < need) {
 			pipe_fail(p, FW_BLINK_STORAGE,
 				    "storage nearly full: %.1f MiB free in %s, FOV %d needs %.1f MiB plus min_free_mb = %d; "
 				    "acquisition stopped", free_b / 1048576.0, fw_record_dir(p->rec), fov,
-				    fov_bytes(p) / 1048576.0, cfg->min_free_mb);
+				    fov_b / 1048576.0, cfg->min_free_mb);
 			fw_record_audit(p->rec, "storage_full", "fov=%d free_bytes=%llu", fov, (unsigned long long)free_b);
 			break;
 		}
@@ -176,6 +186,7 @@ void *capture_main(void *arg)
 				q_push(&p->freeq, idx);
 			break;
 		}
+		stage_beat(p, FW_STAGE_CAPTURE);
 		slot *s = &p->slots[idx];
 		s->fov = fov;
 		s->abandoned = 0;
@@ -186,6 +197,14 @@ void *capture_main(void *arg)
 			fw_record_status(p->rec, "completed: camera replay finished");
 			q_push(&p->freeq, idx);
 			break;
+		}
+		if (rc == FW_CAPTURE_DISCARD) {
+			/* Not a FOV: no folder; the log, audit and run.json say so. */
+			fw_log(p->log, "FOV %d discarded: %s", fov, err.msg);
+			fw_record_audit(p->rec, "fov_discarded", "fov=%d reason=%s", fov, err.msg);
+			fw_record_discarded(p->rec);
+			q_push(&p->freeq, idx);
+			continue;
 		}
 		if (rc) {
 			q_push(&p->freeq, idx);
@@ -203,6 +222,7 @@ void *capture_main(void *arg)
 		s->t_capture = fw_now_ms() - t0;
 		q_push(&p->inferq, idx);
 	}
+	stage_idle(p, FW_STAGE_CAPTURE);
 	fw_record_status(p->rec, cfg->max_fovs ? "completed: max_fovs reached" : "completed");
 	q_close(&p->inferq);
 	atomic_fetch_add(&p->threads_done, 1);

@@ -20,6 +20,7 @@ static int infer_fov(fw_pipeline *p, slot *s, fs_err *err)
 		.kind = fw_output_kind_of(cfg->model_output),
 		.deadline_ms = cfg->inference_deadline_ms,
 		.cancel = &p->abandon,
+		.progress = &p->beat[FW_STAGE_INFER],
 	};
 	int resets = 0;
 	char last_err[FS_ERR_MSG_MAX] = "";
@@ -72,7 +73,11 @@ void *infer_main(void *arg)
 	fw_pipeline *p = arg;
 	const fw_config *cfg = p->cfg;
 	int idx;
-	while ((idx = q_pop(&p->inferq)) >= 0) {
+	for (;;) {
+		stage_idle(p, FW_STAGE_INFER);
+		if ((idx = q_pop(&p->inferq)) < 0)
+			break;
+		stage_beat(p, FW_STAGE_INFER);
 		slot *s = &p->slots[idx];
 		if (atomic_load(&p->abandon)) {
 			s->abandoned = 1;

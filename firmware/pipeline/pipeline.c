@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <time.h>
+
+#include "util/util.h"
 
 void pipe_fail(fw_pipeline *p, int blink, const char *fmt, ...)
 {
@@ -17,6 +20,54 @@ void pipe_fail(fw_pipeline *p, int blink, const char *fmt, ...)
 	atomic_store(&p->stop, 1);
 	/* Wakes a capture thread waiting for a free slot. */
 	q_close(&p->freeq);
+}
+
+void stage_beat(fw_pipeline *p, int stage)
+{
+	atomic_store(&p->beat[stage], (long long)fw_now_ms());
+}
+
+void stage_idle(fw_pipeline *p, int stage)
+{
+	atomic_store(&p->beat[stage], 0);
+}
+
+const char *fw_stage_name(int stage)
+{
+	static const char *const names[FW_NSTAGES] = {"capture", "inference", "writer"};
+	return stage >= 0 && stage < FW_NSTAGES ? names[stage] : "?";
+}
+
+int fw_pipeline_stalled(fw_pipeline *p, double stall_ms, double *silent_ms)
+{
+	double now = fw_now_ms();
+	for (int i = 0; i < FW_NSTAGES; i++) {
+		long long b = atomic_load(&p->beat[i]);
+		if (b && now - (double)b > stall_ms) {
+			*silent_ms = now - (double)b;
+			return i;
+		}
+	}
+	return -1;
+}
+
+int fw_pipeline_join_until(fw_pipeline *p, double deadline_ms)
+{
+	for (; p->joined < p->started; p->joined++) {
+		double left = deadline_ms - fw_now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		long long ns = ts.tv_nsec + (long long)(left * 1e6);
+		ts.tv_sec += (time_t)(ns / 1000000000LL);
+		ts.tv_nsec = (long)(ns % 1000000000LL);
+		if (pthread_timedjoin_np(p->threads[p->joined], NULL, &ts) == ETIMEDOUT)
+			return -ETIMEDOUT;
+	}
+	p->started = p->joined = 0;
+	atomic_store(&p->threads_done, 0);
+	return 0;
 }
 
 int fw_pipeline_new(const fw_config *cfg, FILE *log, fw_rig *rig, fw_record *rec, fw_pipeline **out,
@@ -88,9 +139,9 @@ int fw_pipeline_stopping(fw_pipeline *p)
 
 void fw_pipeline_join(fw_pipeline *p)
 {
-	for (int i = 0; i < p->started; i++)
-		pthread_join(p->threads[i], NULL);
-	p->started = 0;
+	for (; p->joined < p->started; p->joined++)
+		pthread_join(p->threads[p->joined], NULL);
+	p->started = p->joined = 0;
 	atomic_store(&p->threads_done, 0);
 }
 

@@ -76,6 +76,15 @@ void fw_pipeline_stop(fw_pipeline *p);
 /* Whether a stop was requested or a stage failed. */
 int fw_pipeline_stopping(fw_pipeline *p);
 void fw_pipeline_join(fw_pipeline *p);
+/* Joins with a bound: -ETIMEDOUT when a stage is still running at
+ * deadline_ms (fw_now_ms() clock); the pipeline must then not be freed. */
+int fw_pipeline_join_until(fw_pipeline *p, double deadline_ms);
+
+enum { FW_STAGE_CAPTURE, FW_STAGE_INFER, FW_STAGE_WRITE, FW_NSTAGES };
+/* The first stage that is busy and has not reported progress for longer
+ * than stall_ms: its index (*silent_ms how long), or -1. */
+int fw_pipeline_stalled(fw_pipeline *p, double stall_ms, double *silent_ms);
+const char *fw_stage_name(int stage);
 void fw_pipeline_free(fw_pipeline *p);
 
 #endif

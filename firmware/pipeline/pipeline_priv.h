@@ -18,6 +18,9 @@
 /* Three slots: one being captured, one in inference, one being written. */
 #define NSLOTS 3
 #define MAX_CELLS 65535
+/* capture: a frame taken after the LED guard cut its light; the FOV is
+ * discarded (not an error of the camera). */
+#define FW_CAPTURE_DISCARD (-1000)
 
 typedef struct queue {
 	int items[NSLOTS];
@@ -31,6 +34,7 @@ void q_destroy(queue *q);
 void q_push(queue *q, int v);   /* never blocks: NSLOTS slots in all */
 int q_pop(queue *q);            /* waits; -1 once closed and empty */
 void q_close(queue *q);
+int q_count(queue *q);          /* items queued now */
 
 typedef struct slot {
 	int fov;
@@ -53,7 +57,11 @@ struct fw_pipeline {
 	slot slots[NSLOTS];
 	queue freeq, inferq, writeq;
 	pthread_t threads[3];
-	int started;
+	int started, joined;
+
+	/* Heartbeats: fw_now_ms() of each stage's last progress, 0 while it
+	 * waits for work (idle is not stuck). The supervisor reads them. */
+	atomic_llong beat[FW_NSTAGES];
 
 	atomic_int stop;         /* no new FOVs */
 	atomic_int abandon;      /* drop FOVs not finished (also cancels tiles) */
@@ -63,6 +71,10 @@ struct fw_pipeline {
 	int fell_back, consecutive_failures;
 	char fallback_why[320];
 };
+
+/* Stage heartbeats: progress now, or waiting for work. */
+void stage_beat(fw_pipeline *p, int stage);
+void stage_idle(fw_pipeline *p, int stage);
 
 /* A fatal problem: recorded (first one wins) and the pipeline stops. */
 void pipe_fail(fw_pipeline *p, int blink, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -48,3 +48,11 @@ void q_close(queue *q)
 	pthread_cond_broadcast(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 }
+
+int q_count(queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	int n = q->count;
+	pthread_mutex_unlock(&q->mu);
+	return n;
+}

@@ -66,10 +66,16 @@ static int write_fov(fw_pipeline *p, slot *s, fs_err *err)
 void *write_main(void *arg)
 {
 	fw_pipeline *p = arg;
-	int idx;
-	while ((idx = q_pop(&p->writeq)) >= 0) {
+	int idx, failed = 0;
+	for (;;) {
+		stage_idle(p, FW_STAGE_WRITE);
+		if ((idx = q_pop(&p->writeq)) < 0)
+			break;
+		stage_beat(p, FW_STAGE_WRITE);
 		slot *s = &p->slots[idx];
-		int failed = fw_record_failed(p->rec, NULL);
+		/* Only a failed write stops writing: a FOV captured before the
+		 * camera was lost or the space check stopped acquisition (which
+		 * counted it) is still a good FOV. */
 		if (s->abandoned || failed) {
 			if (!s->abandoned)
 				fw_log(p->log, "FOV %d not written: the run is stopping", s->fov);
@@ -81,6 +87,7 @@ void *write_main(void *arg)
 		int rc = write_fov(p, s, &err);
 		s->t_write = fw_now_ms() - t0;
 		if (rc) {
+			failed = 1;
 			pipe_fail(p, FW_BLINK_STORAGE, "storage: FOV %d left incomplete: %s; acquisition stopped", s->fov,
 				    err.msg);
 			fw_record_audit(p->rec, "write_failed", "fov=%d error=%s", s->fov, err.msg);
@@ -101,7 +108,7 @@ void *write_main(void *arg)
 		fw_record_audit(p->rec, "fov_complete", "fov=%d cells=%d backend=%s focus=%.3f", s->fov, s->f.ncells,
 				s->backend, s->f.focus);
 		/* Totals and run.json after the FOV's own COMPLETE. */
-		if ((rc = fw_record_fov(p->rec, &fr, &err)))
+		if ((rc = fw_record_fov(p->rec, &fr, &err)) && (failed = 1))
 			pipe_fail(p, FW_BLINK_STORAGE, "storage: run.json: %s; acquisition stopped", err.msg);
 		q_push(&p->freeq, idx);
 	}

@@ -5,11 +5,17 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "store/store.h"
 #include "util/util.h"
 
-#define MAX_RECORDS 4096
+/* The end-of-run records (run_end, the final run.json, COMPLETE) must be
+ * writable on a full card: RUN/.reserve holds that space and is removed
+ * just before they are written. It is kept at least this size, and at
+ * least twice run.json (whose tmp copy coexists with the old one). */
+#define RESERVE_MIN (256u << 10)
 
 struct fw_record {
 	const fw_config *cfg;
@@ -27,8 +33,10 @@ struct fw_record {
 	int failed, blink;
 	int fell_back;
 	char fallback_why[320];
-	fw_fov_record *records;
-	int nrec, fovs_done, cells_total;
+	FILE *fovs;              /* RUN/.fovs.part: every FOV's run.json entry */
+	uint64_t reserve;        /* bytes held in RUN/.reserve */
+	size_t json_len;         /* last run.json size */
+	int nrec, fovs_done, cells_total, fovs_discarded;
 	double infer_ms_total, t_first, t_last;
 };
 
@@ -50,12 +58,8 @@ int fw_record_new(const fw_config *cfg, FILE *log, fw_record **out, fs_err *err)
 {
 	*out = NULL;
 	fw_record *rec = calloc(1, sizeof *rec);
-	if (rec)
-		rec->records = calloc(MAX_RECORDS, sizeof *rec->records);
-	if (!rec || !rec->records) {
-		free(rec);
+	if (!rec)
 		return fs_err_set(err, -ENOMEM, "out of memory for the run record");
-	}
 	rec->cfg = cfg;
 	rec->log = log;
 	pthread_mutex_init(&rec->mu, NULL);
@@ -69,14 +73,25 @@ void fw_record_free(fw_record *rec)
 	if (!rec)
 		return;
 	fw_audit_close(&rec->audit);
+	if (rec->fovs)
+		fclose(rec->fovs);
 	pthread_mutex_destroy(&rec->mu);
-	free(rec->records);
 	free(rec);
 }
 
 int fw_record_has_dir(const fw_record *rec) { return rec->audit_ok; }
 const char *fw_record_dir(const fw_record *rec) { return rec->run_dir; }
 int fw_record_run_no(const fw_record *rec) { return rec->run_no; }
+
+/* The supervisor records a stop or a stall while a stuck writer may hold
+ * mu (inside a write that never returns): it waits at most a second. */
+static int lock_bounded(fw_record *rec)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 1;
+	return pthread_mutex_timedlock(&rec->mu, &ts);
+}
 
 void fw_record_fail(fw_record *rec, int blink, const char *fmt, ...)
 {
@@ -85,13 +100,14 @@ void fw_record_fail(fw_record *rec, int blink, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	pthread_mutex_lock(&rec->mu);
-	if (!rec->failed) {
-		rec->failed = 1;
-		rec->blink = blink;
-		snprintf(rec->status, sizeof rec->status, "%s", msg);
+	if (lock_bounded(rec) == 0) {
+		if (!rec->failed) {
+			rec->failed = 1;
+			rec->blink = blink;
+			snprintf(rec->status, sizeof rec->status, "%s", msg);
+		}
+		pthread_mutex_unlock(&rec->mu);
 	}
-	pthread_mutex_unlock(&rec->mu);
 	fw_log(rec->log, "%s", msg);
 }
 
@@ -107,7 +123,8 @@ int fw_record_failed(fw_record *rec, int *blink)
 
 void fw_record_status(fw_record *rec, const char *msg)
 {
-	pthread_mutex_lock(&rec->mu);
+	if (lock_bounded(rec))
+		return;
 	if (!rec->failed && !rec->status[0])
 		snprintf(rec->status, sizeof rec->status, "%s", msg);
 	pthread_mutex_unlock(&rec->mu);
@@ -123,9 +140,9 @@ void fw_record_audit(fw_record *rec, const char *event, const char *fmt, ...)
 	fs_err e;
 	/* Three threads log events; the chain needs one writer at a time. */
 	pthread_mutex_lock(&rec->mu);
+	/* A failed append leaves no partial line (fw_audit_append cuts it),
+	 * so later events, run_end above all, may still succeed. */
 	int rc = rec->audit_ok ? fw_audit_append(&rec->audit, event, detail, &e) : 0;
-	if (rc)
-		rec->audit_ok = 0;
 	pthread_mutex_unlock(&rec->mu);
 	if (rc)
 		fw_log(rec->log, "audit log: %s", e.msg);
@@ -136,6 +153,13 @@ void fw_record_fallback(fw_record *rec, const char *why)
 	pthread_mutex_lock(&rec->mu);
 	rec->fell_back = 1;
 	snprintf(rec->fallback_why, sizeof rec->fallback_why, "%s", why);
+	pthread_mutex_unlock(&rec->mu);
+}
+
+void fw_record_discarded(fw_record *rec)
+{
+	pthread_mutex_lock(&rec->mu);
+	rec->fovs_discarded++;
 	pthread_mutex_unlock(&rec->mu);
 }
 
@@ -164,28 +188,59 @@ static void write_engine_json(FILE *o, const fw_engine *e)
 	fprintf(o, ", \"sha256\": \"%s\", \"tile\": [%d, %d]}", fw_engine_sha256(e), w, h);
 }
 
-static void write_fovs_json(FILE *o, const fw_record *rec)
+static int write_fovs_json(FILE *o, const fw_record *rec)
 {
 	double wall = rec->t_last > rec->t_first ? (rec->t_last - rec->t_first) / 1e3 : 0;
 	fprintf(o, ",\n  \"totals\": {\"fovs\": %d, \"cells\": %d, \"wall_s\": %.3f, \"inference_s\": %.3f, "
 		   "\"fovs_per_min\": %.3f, \"inference_share\": %.4f},\n",
 		rec->fovs_done, rec->cells_total, wall, rec->infer_ms_total / 1e3,
 		wall > 0 ? rec->fovs_done * 60.0 / wall : 0.0, wall > 0 ? rec->infer_ms_total / 1e3 / wall : 0.0);
+	/* Every FOV, however many: the entries are streamed from the part
+	 * file, so memory stays flat over a run of any length. */
 	fputs("  \"fovs\": [", o);
-	for (int i = 0; i < rec->nrec; i++) {
-		const fw_fov_record *f = &rec->records[i];
-		fprintf(o, "%s\n    {\"fov\": %d, \"dir\": \"fov-%05d\", \"cells\": %d, \"confluence\": %.5f, "
-			   "\"focus\": %.3f, \"blurred\": %s, \"tiles\": %d, \"backend\": ",
-			i ? "," : "", f->fov, f->fov, f->cells, f->confluence, f->focus, f->blurred ? "true" : "false",
-			f->tiles);
-		fw_json_str(o, f->backend);
-		fputs(", \"why\": ", o);
-		fw_json_str(o, f->why);
-		fprintf(o, ", \"timings_ms\": {\"capture\": %.1f, \"inference\": %.1f, \"segment\": %.1f, "
-			   "\"analysis\": %.1f, \"write\": %.1f}}",
-			f->t_capture, f->t_infer, f->t_segment, f->t_analysis, f->t_write);
+	if (rec->fovs && rec->nrec) {
+		fflush(rec->fovs);
+		rewind(rec->fovs);
+		char buf[8192];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof buf, rec->fovs)) > 0)
+			fwrite(buf, 1, n, o);
+		int bad = ferror(rec->fovs);
+		fseek(rec->fovs, 0, SEEK_END);
+		if (bad)
+			return -EIO;
 	}
 	fputs("],\n", o);
+	return 0;
+}
+
+/* One FOV's entry, appended to the part file. Caller holds mu. */
+static int append_fov_json(fw_record *rec, const fw_fov_record *f, fs_err *err)
+{
+	FILE *o = rec->fovs;
+	if (!o)
+		return fs_err_set(err, -EBADF, "%s/.fovs.part: not open", rec->run_dir);
+	long at = ftell(o);
+	fprintf(o, "%s\n    {\"fov\": %d, \"dir\": \"fov-%05d\", \"cells\": %d, \"confluence\": %.5f, "
+		   "\"focus\": %.3f, \"blurred\": %s, \"tiles\": %d, \"backend\": ",
+		rec->nrec ? "," : "", f->fov, f->fov, f->cells, f->confluence, f->focus, f->blurred ? "true" : "false",
+		f->tiles);
+	fw_json_str(o, f->backend);
+	fputs(", \"why\": ", o);
+	fw_json_str(o, f->why);
+	fprintf(o, ", \"timings_ms\": {\"capture\": %.1f, \"inference\": %.1f, \"segment\": %.1f, "
+		   "\"analysis\": %.1f, \"write\": %.1f}}",
+		f->t_capture, f->t_infer, f->t_segment, f->t_analysis, f->t_write);
+	if (fflush(o) != 0 || ferror(o)) {
+		int e = errno ? errno : EIO;
+		clearerr(o);
+		/* Cut the partial entry so run.json stays valid JSON. */
+		if (at >= 0 && ftruncate(fileno(o), at) == 0)
+			fseek(o, at, SEEK_SET);
+		return fs_err_set(err, -e, "%s/.fovs.part: append failed: %s", rec->run_dir, strerror(e));
+	}
+	rec->nrec++;
+	return 0;
 }
 
 /* Caller holds mu (the writer and the main thread both rewrite it). */
@@ -225,8 +280,10 @@ static int fill_run_json(FILE *o, void *user)
 		fw_json_str(o, c->detail);
 		fputs("}", o);
 	}
-	fprintf(o, "],\n  \"led_overtime_cuts\": %u", rig->leds ? fs_leds_overtime_count(rig->leds) : 0u);
-	write_fovs_json(o, rec);
+	fprintf(o, "],\n  \"led_overtime_cuts\": %u,\n  \"fovs_discarded_led_cut\": %d",
+		rig->leds ? fs_leds_overtime_count(rig->leds) : 0u, rec->fovs_discarded);
+	if (write_fovs_json(o, rec))
+		return -EIO;
 	fputs("  \"config\": ", o);
 	fw_config_write_json(cfg, o);
 	if (rig->exit_json && rec->ended[0])
@@ -240,7 +297,39 @@ static int write_run_json(fw_record *rec, fs_err *err)
 {
 	char path[700];
 	snprintf(path, sizeof path, "%s/run.json", rec->run_dir);
-	return fw_write_text(path, fill_run_json, rec, err);
+	size_t len = 0;
+	int rc = fw_write_text_len(path, fill_run_json, rec, &len, err);
+	if (!rc)
+		rec->json_len = len;
+	return rc;
+}
+
+/* Grows RUN/.reserve to cover the final records; caller holds mu. A
+ * failure here is the disk filling up: the caller stops the run while
+ * the end state can still be written. */
+static int keep_reserve(fw_record *rec, fs_err *err)
+{
+	uint64_t want = RESERVE_MIN + 2 * (uint64_t)rec->json_len;
+	if (rec->reserve >= want)
+		return 0;
+	want += want / 2;   /* grow in steps, not every FOV */
+	char path[700];
+	snprintf(path, sizeof path, "%s/.reserve", rec->run_dir);
+	int rc = fw_reserve_space(path, want, err);
+	if (!rc)
+		rec->reserve = want;
+	return rc;
+}
+
+/* Before the end records: the reserve's space is theirs. Caller holds mu. */
+static void release_reserve(fw_record *rec)
+{
+	if (!rec->run_dir[0])
+		return;
+	char path[700];
+	snprintf(path, sizeof path, "%s/.reserve", rec->run_dir);
+	unlink(path);
+	rec->reserve = 0;
 }
 
 int fw_record_start(fw_record *rec, const fw_record_rig *rig, const fw_checks *checks, fs_err *err)
@@ -254,6 +343,11 @@ int fw_record_start(fw_record *rec, const fw_record_rig *rig, const fw_checks *c
 	if (rc)
 		return rc;
 	rec->audit_ok = 1;
+	char part[700];
+	snprintf(part, sizeof part, "%s/.fovs.part", rec->run_dir);
+	rec->fovs = fopen(part, "w+");
+	if (!rec->fovs)
+		return fs_err_set(err, -errno, "%s: cannot create: %s", part, strerror(errno));
 	fw_record_audit(rec, "run_start", "firmware=%s version=%s board=%s run=%d model_sha256=%s", "fieldscope",
 			FW_VERSION, rec->cfg->board.name, rec->run_no, rig->cpu ? fw_engine_sha256(rig->cpu) : "");
 	for (int i = 0; i < checks->n; i++)
@@ -261,6 +355,8 @@ int fw_record_start(fw_record *rec, const fw_record_rig *rig, const fw_checks *c
 				checks->items[i].detail);
 	pthread_mutex_lock(&rec->mu);
 	rc = write_run_json(rec, err);
+	if (!rc)
+		rc = keep_reserve(rec, err);
 	pthread_mutex_unlock(&rec->mu);
 	return rc;
 }
@@ -272,19 +368,24 @@ int fw_record_fov(fw_record *rec, const fw_fov_record *f, fs_err *err)
 	rec->fovs_done++;
 	rec->cells_total += f->cells;
 	rec->infer_ms_total += f->t_infer;
-	if (rec->nrec < MAX_RECORDS)
-		rec->records[rec->nrec++] = *f;
-	int rc = write_run_json(rec, err);
+	int rc = append_fov_json(rec, f, err);
+	if (!rc)
+		rc = write_run_json(rec, err);
+	if (!rc)
+		rc = keep_reserve(rec, err);
 	pthread_mutex_unlock(&rec->mu);
 	return rc;
 }
 
 void fw_record_abort(fw_record *rec, const char *msg)
 {
+	/* An ended run (recovery leaves it alone). */
+	fw_record_audit(rec, "run_end", "status=failed: %s fovs=0 cells=0", msg);
 	pthread_mutex_lock(&rec->mu);
 	snprintf(rec->status, sizeof rec->status, "failed: %s", msg);
 	rec->failed = 1;
 	fw_iso_now(rec->ended, sizeof rec->ended);
+	release_reserve(rec);
 	write_run_json(rec, NULL);
 	pthread_mutex_unlock(&rec->mu);
 }
@@ -294,6 +395,7 @@ void fw_record_finish(fw_record *rec)
 	fw_iso_now(rec->ended, sizeof rec->ended);
 	fw_record_status(rec, "completed");
 	pthread_mutex_lock(&rec->mu);
+	release_reserve(rec);
 	char status[600];
 	snprintf(status, sizeof status, "%s", rec->status);
 	int fovs = rec->fovs_done, cells = rec->cells_total, failed = rec->failed;
@@ -313,6 +415,25 @@ void fw_record_finish(fw_record *rec)
 	}
 	if (wrc)
 		fw_log(rec->log, "could not finish the run record: %s", werr.msg);
+	else if (rec->fovs) {
+		/* run.json now lists every FOV: the part file has served. */
+		char part[700];
+		snprintf(part, sizeof part, "%s/.fovs.part", rec->run_dir);
+		fclose(rec->fovs);
+		rec->fovs = NULL;
+		unlink(part);
+	}
+}
+
+uint64_t fw_record_fov_bytes(const fw_config *cfg, int w, int h, int depth)
+{
+	uint64_t px = (uint64_t)w * (uint64_t)h;
+	return px * (uint64_t)(cfg->board.n_steps * (depth / 8) + 1 + 2 + 3) + (1u << 20);
+}
+
+uint64_t fw_record_space_needed(const fw_config *cfg, int w, int h, int depth)
+{
+	return ((uint64_t)cfg->min_free_mb << 20) + fw_record_fov_bytes(cfg, w, h, depth) + RESERVE_MIN;
 }
 
 void fw_record_get_totals(fw_record *rec, fw_record_totals *t)

@@ -9,6 +9,7 @@
 #ifndef FW_RECORD_H
 #define FW_RECORD_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "config/config.h"
@@ -94,6 +95,8 @@ void fw_record_audit(fw_record *rec, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The run moved to the CPU model, and why. */
 void fw_record_fallback(fw_record *rec, const char *why);
+/* A FOV was captured but discarded (its frames were not valid). */
+void fw_record_discarded(fw_record *rec);
 /* The first FOV's start (for FOVs per minute); later calls are ignored. */
 void fw_record_first_fov(fw_record *rec, double t_ms);
 /* A FOV is complete: totals, its line, run.json rewritten. */
@@ -105,5 +108,36 @@ void fw_record_abort(fw_record *rec, const char *msg);
  * COMPLETE unless the run failed. */
 void fw_record_finish(fw_record *rec);
 void fw_record_get_totals(fw_record *rec, fw_record_totals *t);
+
+/* Bytes one FOV's results can take at most (raw frames, analysed image,
+ * labels, overlay, CSV), for a camera of w x h at depth bits. */
+uint64_t fw_record_fov_bytes(const fw_config *cfg, int w, int h, int depth);
+/* Free space a run needs before its next FOV: min_free_mb, the FOV's
+ * worst case and the end-of-run reserve. The self-test and the per-FOV
+ * check both use it, so a run that is started can always hold one FOV. */
+uint64_t fw_record_space_needed(const fw_config *cfg, int w, int h, int depth);
+
+/* ---- after the fact: verify and recover run folders ---------------------- */
+
+typedef struct fw_verify_stats {
+	int audit_lines, fovs_verified, incomplete, run_complete;
+} fw_verify_stats;
+
+/* `fieldscope verify`: the audit chain holds; every FOV with COMPLETE has
+ * each file it lists with the listed SHA-256 and is in the audit log. An
+ * error names the first bad file. FOVs without COMPLETE are counted. */
+int fw_run_verify(const char *run_dir, fw_verify_stats *st, fs_err *err);
+
+typedef struct fw_recover_stats {
+	int runs, fovs_recovered, tmp_removed;
+} fw_recover_stats;
+
+/* Start-up recovery after kill -9 or a power cut, for each run folder in
+ * results_dir that did not end (no COMPLETE, no run_end/run_recovered
+ * line): removes temporaries (*.tmp, the space reserve), cuts an
+ * unfinished audit line, appends a fov_recovered line for each FOV whose
+ * COMPLETE verifies but is not in the log, then run_recovered, and marks
+ * run.json "interrupted". Logged to log. */
+int fw_record_recover(const char *results_dir, FILE *log, fw_recover_stats *st, fs_err *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/store.h"
 
@@ -150,6 +151,32 @@ static int plan_tile(fw_engine *e, const fw_engine_opts *o, const fsnn_load_opti
 }
 
 /* Hash, pin check, load, shape check, first context. */
+/* Issue 12 item 5: a 736-byte model can declare a 3 GiB arena, and every
+ * tile context makes one. Checked from the plan, before any context is
+ * allocated: each context's arena against [segmentation] max_arena_mb (as
+ * the tile planner uses it), and all of them with scratch and the model's
+ * persistent data against three quarters of the machine's memory. */
+static int check_budget(const fw_engine *e, const fw_engine_opts *o, fs_err *err)
+{
+	fsnn_memory_info mi;
+	fsnn_model_memory_info(e->model, &mi);
+	int nctx = o->threaded || o->op_threads > 1 || o->cpu_threads < 1 ? 1 : o->cpu_threads;
+	const double mib = 1048576.0;
+	if (o->max_arena_bytes && (double)mi.arena_bytes > 1.05 * (double)o->max_arena_bytes)
+		return fs_err_set(err, -EFBIG, "%s: needs a %.1f MiB arena per context at %dx%d, more than the %.1f MiB "
+				  "allowed ([segmentation] max_arena_mb over %d context(s))", o->path,
+				  mi.arena_bytes / mib, e->tile_w, e->tile_h, o->max_arena_bytes / mib, nctx);
+	double total = ((double)mi.arena_bytes + (double)mi.scratch_bytes) * nctx + (double)mi.persistent_bytes;
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
+	double machine = pages > 0 && psz > 0 ? (double)pages * (double)psz * 0.75 : 0;
+	if (machine > 0 && total > machine)
+		return fs_err_set(err, -EFBIG, "%s: needs %.0f MiB (arena %.0f + scratch %.0f MiB per context x %d, "
+				  "persistent %.0f MiB), more than 3/4 of this machine's memory (%.0f MiB)", o->path,
+				  total / mib, mi.arena_bytes / mib, mi.scratch_bytes / mib, nctx, mi.persistent_bytes / mib,
+				  machine / mib);
+	return 0;
+}
+
 static int load(fw_engine *e, const fw_engine_opts *o, fs_err *err)
 {
 	int rc0 = fw_sha256_file(o->path, e->sha256, err);
@@ -178,6 +205,8 @@ static int load(fw_engine *e, const fw_engine_opts *o, fs_err *err)
 				  e->in.rank, fsnn_dtype_name(e->out.type), e->out.rank);
 	if (o->fov_w > 0 && o->fov_h > 0 && o->max_arena_bytes > 0 && !e->backend.num_backends &&
 	    (rc = plan_tile(e, o, &lo, err)))
+		return rc;
+	if ((rc = check_budget(e, o, err)))
 		return rc;
 	fsnn_context_options co = {.num_threads = o->op_threads > 1 ? o->op_threads : 1};
 	if (fsnn_context_new_opts(e->model, &co, &e->ctx, &ferr) != FSNN_OK)

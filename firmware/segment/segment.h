@@ -93,6 +93,9 @@ typedef struct fw_seg_opts {
 	/* When it becomes non-zero, no further tile starts and fw_segment
 	 * returns -ECANCELED (a stop request abandoning the FOV). May be NULL. */
 	const atomic_int *cancel;
+	/* Set to fw_now_ms() after each tile (the supervisor's heartbeat of a
+	 * long CPU inference). May be NULL. */
+	atomic_llong *progress;
 } fw_seg_opts;
 
 typedef struct fw_seg_stats {

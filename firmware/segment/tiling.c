@@ -166,6 +166,8 @@ void seg_work_tiles(fw_engine *e, fsnn_context *ctx, seg_job *j)
 			break;
 		}
 		done++;
+		if (j->o->progress)
+			atomic_store(j->o->progress, (long long)fw_now_ms());
 	}
 	pthread_mutex_lock(&j->mu);
 	j->tiles += done;

@@ -130,13 +130,17 @@ static int open_models(const fw_config *cfg, FILE *log, fw_rig *r, fw_checks *cs
 	return 0;
 }
 
-static int check_storage(const fw_config *cfg, FILE *log, fw_checks *cs, const char *dir, fs_err *err)
+static int check_storage(const fw_config *cfg, FILE *log, fw_checks *cs, const fw_rig *r, const char *dir,
+			 fs_err *err)
 {
 	uint64_t free_b;
 	int rc = fw_free_bytes(dir, &free_b, err);
-	if (!rc && free_b < (uint64_t)cfg->min_free_mb << 20)
-		rc = fs_err_set(err, -ENOSPC, "%s: only %.1f MiB free, [storage] min_free_mb = %d", dir,
-				free_b / 1048576.0, cfg->min_free_mb);
+	/* The same need as before each FOV: a run that passes here can hold
+	 * one FOV, so restarts on a full card do not pile up empty runs. */
+	uint64_t need = fw_record_space_needed(cfg, r->width, r->height, r->depth);
+	if (!rc && free_b < need)
+		rc = fs_err_set(err, -ENOSPC, "%s: only %.1f MiB free, one FOV needs %.1f MiB with [storage] "
+				"min_free_mb = %d", dir, free_b / 1048576.0, need / 1048576.0, cfg->min_free_mb);
 	if (!rc) {
 		char probe[700];
 		snprintf(probe, sizeof probe, "%s/.fieldscope-write-test", dir);
@@ -173,7 +177,7 @@ int fw_rig_open(const fw_config *cfg, FILE *log, fw_rig *r, fw_checks *cs, int *
 	}
 	rc = fw_mkdir_p(cfg->results_dir, err);
 	if (!rc)
-		rc = check_storage(cfg, log, cs, cfg->results_dir, err);
+		rc = check_storage(cfg, log, cs, r, cfg->results_dir, err);
 	else
 		fw_checks_add(cs, log, "storage", 0, "%s", err->msg);
 	if (rc) {

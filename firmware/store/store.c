@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <nettle/sha2.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -171,6 +172,11 @@ int fw_write_png(const char *path, const fs_image *img, int compression, fs_err 
 
 int fw_write_text(const char *path, int (*fill)(FILE *, void *), void *user, fs_err *err)
 {
+	return fw_write_text_len(path, fill, user, NULL, err);
+}
+
+int fw_write_text_len(const char *path, int (*fill)(FILE *, void *), void *user, size_t *written, fs_err *err)
+{
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
@@ -183,6 +189,8 @@ int fw_write_text(const char *path, int (*fill)(FILE *, void *), void *user, fs_
 	}
 	rc = fw_write_file(path, buf, len, err);
 	free(buf);
+	if (!rc && written)
+		*written = len;
 	return rc;
 }
 
@@ -196,6 +204,34 @@ int fw_mkdir_durable(const char *path, int exist_ok, fs_err *err)
 	char dir[1024];
 	fw_parent_dir(path, dir, sizeof dir);
 	return fw_fsync_dir(dir, err);
+}
+
+int fw_reserve_space(const char *path, uint64_t bytes, fs_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return fs_err_set(err, -errno, "%s: cannot create the space reserve: %s", path, strerror(errno));
+	/* Real blocks, not a sparse file: the point is that they are taken. */
+	int e = posix_fallocate(fd, 0, (off_t)bytes);
+	if (e == EOPNOTSUPP || e == EINVAL) {
+		static const char zeros[65536];
+		e = 0;
+		for (uint64_t done = 0; !e && done < bytes;) {
+			size_t n = bytes - done < sizeof zeros ? (size_t)(bytes - done) : sizeof zeros;
+			ssize_t w = pwrite(fd, zeros, n, (off_t)done);
+			if (w <= 0)
+				e = w < 0 ? errno : EIO;
+			else
+				done += (uint64_t)w;
+		}
+	}
+	if (!e && fsync(fd) != 0)
+		e = errno;
+	close(fd);
+	if (e)
+		return fs_err_set(err, -e, "%s: cannot reserve %.1f MiB for the end-of-run records: %s", path,
+				  bytes / 1048576.0, strerror(e));
+	return 0;
 }
 
 int fw_free_bytes(const char *path, uint64_t *out, fs_err *err)
@@ -293,17 +329,44 @@ int fw_audit_append(fw_audit *a, const char *event, const char *detail, fs_err *
 	struct tm tm;
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* One line is one event: control bytes and backslashes in the detail
+	 * (an error message, a file name) are escaped, so nothing a value
+	 * holds can end the line or look like a different line. */
+	char esc[3000];
+	size_t k = 0;
+	for (const char *d = detail; *d && k + 5 < sizeof esc; d++) {
+		unsigned char c = (unsigned char)*d;
+		if (c < 0x20 || c == 0x7f)
+			k += (size_t)snprintf(esc + k, sizeof esc - k, "\\x%02x", c);
+		else if (c == '\\')
+			esc[k++] = '\\', esc[k++] = '\\';
+		else
+			esc[k++] = (char)c;
+	}
+	esc[k] = '\0';
 	char line[4096];
-	int n = snprintf(line, sizeof line, "%ld %s %s %s prev=%s", a->seq + 1, ts, event, detail, a->prev);
+	/* The chain field is fixed-size at the very end: the detail is cut,
+	 * never the hash. */
+	int n = snprintf(line, sizeof line, "%ld %s %s %.3800s prev=%s", a->seq + 1, ts, event, esc, a->prev);
 	if (n < 0 || (size_t)n >= sizeof line)
-		n = (int)sizeof line - 1;
-	/* One line is one event: no newlines inside. */
+		return fs_err_set(err, -EINVAL, "%s: event %s too long for one line", a->path, event);
 	for (int i = 0; i < n; i++)
-		if (line[i] == '\n' || line[i] == '\r')
-			line[i] = ' ';
-	if (fprintf(a->f, "%s\n", line) < 0 || fflush(a->f) != 0 || fsync(fileno(a->f)) != 0)
-		return fs_err_set(err, -(errno ? errno : EIO), "%s: append failed: %s", a->path,
-				  strerror(errno ? errno : EIO));
+		if ((unsigned char)line[i] < 0x20)
+			line[i] = ' ';   /* an event name with control bytes */
+	off_t before = lseek(fileno(a->f), 0, SEEK_END);
+	if (fprintf(a->f, "%s\n", line) < 0 || fflush(a->f) != 0 || fsync(fileno(a->f)) != 0) {
+		int e = errno ? errno : EIO;
+		/* No half line: cut what reached the file (ENOSPC mid-line), so
+		 * a later append (run_end, after the reserve is freed) extends a
+		 * log that still verifies. Unwritten buffered bytes are dropped. */
+		clearerr(a->f);
+		if (before >= 0) {
+			__fpurge(a->f);
+			if (ftruncate(fileno(a->f), before) != 0)
+				e = errno;
+		}
+		return fs_err_set(err, -e, "%s: append failed: %s", a->path, strerror(e));
+	}
 	fw_sha256_hex(line, (size_t)n, a->prev);
 	a->seq++;
 	return 0;
@@ -314,6 +377,16 @@ void fw_audit_close(fw_audit *a)
 	if (a->f)
 		fclose(a->f);
 	a->f = NULL;
+}
+
+const char *fw_audit_prev_field(const char *line, size_t n)
+{
+	if (n < 70 || memcmp(line + n - 70, " prev=", 6))
+		return NULL;
+	for (size_t i = n - 64; i < n; i++)
+		if (!((line[i] >= '0' && line[i] <= '9') || (line[i] >= 'a' && line[i] <= 'f')))
+			return NULL;
+	return line + n - 64;
 }
 
 int fw_audit_verify(const char *path, fs_err *err)
@@ -331,8 +404,10 @@ int fw_audit_verify(const char *path, fs_err *err)
 			break; /* an unfinished last line (power cut) ends the log */
 		line[--n] = '\0';
 		lines++;
-		const char *p = strstr(line, " prev=");
-		if (!p || strcmp(p + 6, prev)) {
+		/* The chain field is the last 70 characters: a value that contains
+		 * " prev=" earlier in the line must not be taken for it. */
+		const char *p = fw_audit_prev_field(line, n);
+		if (!p || strcmp(p, prev)) {
 			fclose(r);
 			return fs_err_set(err, -EBADMSG, "%s:%d: previous-line hash does not match: log was altered",
 					  path, lines);

@@ -26,6 +26,13 @@ int fw_write_file(const char *path, const void *data, size_t size, fs_err *err);
 int fw_write_png(const char *path, const fs_image *img, int compression, fs_err *err);
 /* Durable text built by a callback writing to a FILE. */
 int fw_write_text(const char *path, int (*fill)(FILE *out, void *user), void *user, fs_err *err);
+/* Same; *written (may be NULL) receives the size written. */
+int fw_write_text_len(const char *path, int (*fill)(FILE *out, void *user), void *user, size_t *written,
+		      fs_err *err);
+/* Makes path a file of `bytes` allocated (not sparse) bytes, fsync'd: space
+ * held back for records that must be writable on a full disk; unlink it to
+ * free the space. An error (ENOSPC) names the path. */
+int fw_reserve_space(const char *path, uint64_t bytes, fs_err *err);
 /* mkdir + fsync of the parent. EEXIST is an error unless exist_ok. */
 int fw_mkdir_durable(const char *path, int exist_ok, fs_err *err);
 /* mkdir -p: every missing folder on the way is created; any failure
@@ -56,6 +63,10 @@ int fw_audit_open(fw_audit *a, const char *dir, fs_err *err);
 /* Appends "SEQ TIME EVENT DETAIL prev=HASH" and fsyncs. */
 int fw_audit_append(fw_audit *a, const char *event, const char *detail, fs_err *err);
 void fw_audit_close(fw_audit *a);
+/* The previous-line hash of one log line (n characters, no newline): the
+ * 64 hex digits after the final " prev=", or NULL when the line does not
+ * end in one. Parsed from the end, so values may contain " prev=". */
+const char *fw_audit_prev_field(const char *line, size_t n);
 /* Checks a log's chain; returns the number of lines or a negative error
  * naming the first bad line. */
 int fw_audit_verify(const char *path, fs_err *err);

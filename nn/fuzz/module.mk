@@ -4,8 +4,8 @@
 FUZZ_CC    ?= clang
 FUZZ_DIR   := $(BUILD)/fuzz
 FUZZ_SRCS  := nn/fuzz/fuzz_reader.c $(lib_fsnn_SRCS)
-FUZZ_FLAGS := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 $(INCLUDES) \
-              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_FLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 $(INCLUDES) -fsanitize=fuzzer $(FUZZ_SAN)
 FUZZ_TIME  ?= 600
 
 # One object per source, so each SIMD kernel file gets its own ISA flags

@@ -51,8 +51,10 @@ else
   if [ $rc -ne 1 ]; then fail full_fs_stops_cleanly "exit $rc (want 1): $last"
   elif ! grep -q "storage" <<<"$last"; then fail full_fs_stops_cleanly "unclear message: $last"
   elif [ -n "$tmp" ]; then fail full_fs_stops_cleanly "left $tmp"
-  elif ! msg=$($CHECK "$mnt/results" --leds-off); then fail full_fs_stops_cleanly "$msg"
-  elif ! grep -q '"ok": false' "$mnt"/results/run-0001/run.json; then fail full_fs_stops_cleanly "run.json not marked"
+  # The self-test asks for the space one FOV needs (issue 12 item 10): too
+  # little stops before a run folder exists, so restarts do not pile up runs.
+  elif ls -d "$mnt"/results/run-* >/dev/null 2>&1; then fail full_fs_stops_cleanly "an empty run folder was created"
+  elif ! grep -q "self-test failed (blink code 5)" "$WORK/full.err"; then fail full_fs_stops_cleanly "want blink 5: $last"
   else pass full_fs_stops_cleanly; echo "  $last"; fi
 
   # Another writer fills the disk while the loop writes back to back: the

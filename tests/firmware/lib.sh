@@ -24,21 +24,24 @@ make_conf() {
     echo "[segmentation]"; echo "tile_overlap = 16"; echo "min_cell_area_px = 10"
     echo "[supervision]"; echo "error_blink_s = 0"
   } >"$d/fieldscope.conf"
-  local kv
-  for kv in "$@"; do
-    local sec=${kv%%.*} rest=${kv#*.}
-    printf '[%s]\n%s = %s\n' "$sec" "${rest%%=*}" "${rest#*=}" >>"$d/fieldscope.conf"
-  done
+  # Overrides edit the file: a repeated section or key is a config error.
+  [ $# -gt 0 ] && "$PYTHON" "$FS_TOP/tests/firmware/ini_set.py" "$d/fieldscope.conf" "$@"
   echo "$d/fieldscope.conf"
 }
 
 # make_board NAME DEVICE [extra lines...] -> path of a sim board file in $WORK
+# Extra lines are "[section]" headers and "key = value" lines, merged into
+# the file (sections and keys may appear only once).
 make_board() {
   local name=$1 device=$2; shift 2
   local f="$WORK/$name.conf"
   sed -e "s|^device = .*|device = $device|" "$FS_TOP/board/sim.conf" >"$f"
-  local l
-  for l in "$@"; do echo "$l" >>"$f"; done
+  local l sec="" kvs=()
+  for l in "$@"; do
+    if [[ $l =~ ^\[(.*)\]$ ]]; then sec=${BASH_REMATCH[1]}
+    else kvs+=("$sec.$(sed -E 's/ *= */=/' <<<"$l")"); fi
+  done
+  [ ${#kvs[@]} -gt 0 ] && "$PYTHON" "$FS_TOP/tests/firmware/ini_set.py" "$f" "${kvs[@]}"
   echo "$f"
 }
 

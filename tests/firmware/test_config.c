@@ -2,6 +2,7 @@
  * file:line, key, value and what is allowed. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "accel/accel.h"
@@ -56,6 +57,55 @@ int main(void)
 	expect_err(&cs, "config_bad_bool", "[storage]\nsave_raw = maybe\n", "save_raw", "true or false");
 	expect_err(&cs, "config_no_equals", "[storage]\nsave_raw\n", "t.conf:2", "key = value");
 	expect_err(&cs, "config_key_before_section", "threshold = 1\n", "t.conf:1", "before any [section]");
+
+	/* Issue 12 item 1: a NUL or control byte is an error at its line, not
+	 * the silent end of the file; repeats are errors, not "last wins". */
+	{
+		static const char nul_text[] = "[segmentation]\nthreshold = 0.5\0\n[model]\ncpu_sha256 = zz\n";
+		fw_config_defaults(&cfg);
+		fs_err_clear(&e);
+		check_begin(&cs, "config_nul_byte_rejected");
+		rc = fw_config_parse_mem(nul_text, sizeof nul_text - 1, "t.conf", "/base", &cfg, &e);
+		CHECK(&cs, rc < 0 && strstr(e.msg, "t.conf:2") && strstr(e.msg, "0x00"), "rc %d '%s'", rc, e.msg);
+		check_end(&cs);
+		char path[] = "/tmp/fs-test-config-XXXXXX";
+		int fd = mkstemp(path);
+		check_begin(&cs, "config_nul_byte_in_file");
+		CHECK(&cs, fd >= 0 && write(fd, nul_text, sizeof nul_text - 1) == (ssize_t)(sizeof nul_text - 1),
+		      "temp file");
+		if (fd >= 0)
+			close(fd);
+		rc = fw_config_load(path, &cfg, &e);
+		CHECK(&cs, rc < 0 && strstr(e.msg, path) && strstr(e.msg, ":2") && strstr(e.msg, "control character"),
+		      "rc %d '%s'", rc, e.msg);
+		unlink(path);
+		check_end(&cs);
+	}
+	expect_err(&cs, "config_control_byte", "[segmentation]\nthreshold = 0.5\x1b[2K\n", "t.conf:2", "0x1b");
+	expect_err(&cs, "config_duplicate_key", "[segmentation]\nthreshold = 0.5\nthreshold = 0.6\n", "t.conf:3",
+		   "repeated (first at line 2)");
+	expect_err(&cs, "config_duplicate_section", "[segmentation]\nthreshold = 0.5\n[storage]\n[segmentation]\n",
+		   "t.conf:4", "section [segmentation] repeated");
+	check_begin(&cs, "config_crlf_accepted");
+	rc = parse("[segmentation]\r\nthreshold = 0.25\r\n", &cfg, &e);
+	CHECK(&cs, rc == 0 && cfg.threshold == 0.25, "%s", e.msg);
+	check_end(&cs);
+
+	check_begin(&cs, "config_set_override");
+	fw_config_defaults(&cfg);
+	snprintf(cfg.path, sizeof cfg.path, "main.conf");
+	rc = fw_config_set(&cfg, "segmentation.threshold=0.75", "/cwd", &e);
+	CHECK(&cs, rc == 0 && cfg.threshold == 0.75 && !strcmp(cfg.path, "main.conf"), "rc %d %s", rc, e.msg);
+	check_end(&cs);
+	check_begin(&cs, "config_set_newline_injection");
+	rc = fw_config_set(&cfg, "segmentation.threshold=0.5\n[board]\nname = evil", "/cwd", &e);
+	CHECK(&cs, rc < 0 && strstr(e.msg, "0x0a") && strstr(e.msg, "--set"), "rc %d '%s'", rc, e.msg);
+	CHECK(&cs, !strchr(e.msg, '\n'), "message must be one line");
+	rc = fw_config_set(&cfg, " board .name=evil", "/cwd", &e);
+	CHECK(&cs, rc < 0 && strstr(e.msg, "[board]"), "spaced board section accepted: '%s'", e.msg);
+	rc = fw_config_set(&cfg, "segmentation]\x01.x=1", "/cwd", &e);
+	CHECK(&cs, rc < 0, "control byte in section accepted");
+	check_end(&cs);
 
 	/* Semantic checks: missing model, steps vs patterns. */
 	check_begin(&cs, "config_missing_model");

@@ -109,7 +109,7 @@ static void test_stitch(check_state *cs)
 	fw_engine *small = big ? open_model("thresh_32x32.tflite", 0, 0, 0, NULL, &e) : NULL;
 	CHECK(cs, big && small, "cannot open models: %s", e.msg);
 	if (big && small) {
-		fw_seg_opts o = {0, 0.5, FW_OUTPUT_AUTO, 0, NULL};
+		fw_seg_opts o = {0, 0.5, FW_OUTPUT_AUTO, 0, NULL, NULL};
 		fw_seg_stats st;
 		CHECK(cs, fw_segment(big, &im, &o, whole, &st, &e) == 0 && st.tiles == 1, "whole: %s", e.msg);
 		size_t fg = 0, first = 0;
@@ -137,7 +137,7 @@ static void test_stitch(check_state *cs)
 	small = big ? open_model("blur_32x48.tflite", 0, 0, 0, NULL, &e) : NULL;
 	CHECK(cs, big && small, "cannot open models: %s", e.msg);
 	if (big && small) {
-		fw_seg_opts o = {0, 0.5, FW_OUTPUT_AUTO, 0, NULL};
+		fw_seg_opts o = {0, 0.5, FW_OUTPUT_AUTO, 0, NULL, NULL};
 		fw_seg_stats st;
 		CHECK(cs, fw_segment(big, &im, &o, whole, &st, &e) == 0, "whole: %s", e.msg);
 		size_t first = 0;
@@ -161,7 +161,7 @@ static void test_stitch(check_state *cs)
 		CHECK(cs, fw_engine_open(&po, &par, &e) == 0, "3 contexts: %s", e.msg);
 		big = open_model("blur_97x150.tflite", 0, 0, 0, NULL, &e);
 		if (par && big) {
-			fw_seg_opts o = {4, 0.5, FW_OUTPUT_AUTO, 0, NULL};
+			fw_seg_opts o = {4, 0.5, FW_OUTPUT_AUTO, 0, NULL, NULL};
 			fw_seg_stats st;
 			size_t first = 0;
 			fw_segment(big, &im, &o, whole, &st, &e);
@@ -183,7 +183,7 @@ static void test_stitch(check_state *cs)
 		fw_engine *par = NULL;
 		if (fw_engine_open(&po, &par, &e) == 0) {
 			atomic_int stop = 1;
-			fw_seg_opts o = {4, 0.5, FW_OUTPUT_AUTO, 0, &stop};
+			fw_seg_opts o = {4, 0.5, FW_OUTPUT_AUTO, 0, &stop, NULL};
 			fw_seg_stats st;
 			int rc = fw_segment(par, &im, &o, tiled, &st, &e);
 			CHECK(cs, rc == -ECANCELED && st.tiles == 0 && strstr(e.msg, "abandoned"), "got %d, %d tiles, '%s'", rc,
@@ -202,7 +202,7 @@ static void test_stitch(check_state *cs)
 	make_image(&tiny, 20, 11);
 	small = open_model("thresh_32x32.tflite", 0, 0, 0, NULL, &e);
 	if (small) {
-		fw_seg_opts o = {8, 0.5, FW_OUTPUT_AUTO, 0, NULL};
+		fw_seg_opts o = {8, 0.5, FW_OUTPUT_AUTO, 0, NULL, NULL};
 		uint8_t m[220];
 		CHECK(cs, fw_segment(small, &tiny, &o, m, NULL, &e) == 0, "%s", e.msg);
 		int ok = 1;
@@ -232,6 +232,23 @@ static void test_engine(check_state *cs)
 	o.path = "/nonexistent.tflite";
 	rc = fw_engine_open(&o, &eng, &e);
 	CHECK(cs, rc < 0 && strstr(e.msg, "/nonexistent.tflite"), "missing model: '%s'", e.msg);
+	check_end(cs);
+
+	/* Issue 12 item 5: the plan is checked against the budget before any
+	 * context (arena) is allocated. thresh_256x256 needs 192 KiB. */
+	check_begin(cs, "engine_memory_budget_before_allocating");
+	o.path = model_path("thresh_256x256.tflite");
+	o.max_arena_bytes = 64 << 10;
+	eng = NULL;
+	rc = fw_engine_open(&o, &eng, &e);
+	CHECK(cs, rc == -EFBIG && strstr(e.msg, "thresh_256x256.tflite") && strstr(e.msg, "max_arena_mb"),
+	      "got %d '%s'", rc, e.msg);
+	fw_engine_close(eng);
+	o.max_arena_bytes = 1 << 20;
+	rc = fw_engine_open(&o, &eng, &e);
+	CHECK(cs, rc == 0, "within budget: %s", e.msg);
+	fw_engine_close(eng);
+	o.max_arena_bytes = 0;
 	check_end(cs);
 
 	check_begin(cs, "engine_hang_deadline_reset_retry");

@@ -95,6 +95,35 @@ int main(void)
 	CHECK(&cs, rc < 0 && strstr(e.msg, "audit.log:3"), "tampering not detected at line 3: %d '%s'", rc, e.msg);
 	check_end(&cs);
 
+	/* Issue 12 item 7: a logged value holding " prev=" (an error message,
+	 * a file name) is not tampering; control bytes are escaped. */
+	check_begin(&cs, "audit_value_with_prev_is_not_tampering");
+	{
+		char adir[600];
+		check_sfmt(adir, sizeof adir, "%s/audit2", dir);
+		mkdir(adir, 0755);
+		fw_audit a2;
+		CHECK(&cs, fw_audit_open(&a2, adir, &e) == 0, "%s", e.msg);
+		CHECK(&cs, fw_audit_append(&a2, "write_failed", "error=/data/x prev=abc: No space", &e) == 0, "%s", e.msg);
+		CHECK(&cs, fw_audit_append(&a2, "camera_fault", "error=bad\x1b[2Kframe\\ prev=0000", &e) == 0, "%s",
+		      e.msg);
+		CHECK(&cs, fw_audit_append(&a2, "run_end", "status=ok", &e) == 0, "%s", e.msg);
+		fw_audit_close(&a2);
+		char apath[700];
+		check_sfmt(apath, sizeof apath, "%s/audit.log", adir);
+		rc = fw_audit_verify(apath, &e);
+		CHECK(&cs, rc == 3, "a value holding ' prev=' reported as tampering: %d '%s'", rc, e.msg);
+		FILE *af = fopen(apath, "r");
+		char txt[4096] = "";
+		size_t tn = af ? fread(txt, 1, sizeof txt - 1, af) : 0;
+		txt[tn] = '\0';
+		if (af)
+			fclose(af);
+		CHECK(&cs, strstr(txt, "bad\\x1b[2Kframe\\\\ prev=0000") && !strchr(txt, 0x1b),
+		      "control byte or backslash not escaped: %s", txt);
+	}
+	check_end(&cs);
+
 	check_begin(&cs, "free_bytes");
 	uint64_t fb = 0;
 	CHECK(&cs, fw_free_bytes(dir, &fb, &e) == 0 && fb > 0, "%s", e.msg);

@@ -36,7 +36,12 @@ static fsnn_status concat_prepare_generic(nn_prepare_ctx *ctx, nn_node *node, bo
 		/* The reference's requant_copy, once per byte value. */
 		for (int raw = 0; raw < 256; raw++) {
 			const int32_t q = is_int8 ? (int32_t)(int8_t)raw : raw;
-			const int32_t v = (int32_t)nn_round_away_f((float)q * ci->scale + ci->bias) + d->out_zp;
+			const float r = nn_round_away_f((float)q * ci->scale + ci->bias);
+			/* A hostile file's scales can make this NaN or huge: leave such
+			 * a node to the reference kernel rather than convert it. */
+			if (!(r > -1e9f && r < 1e9f))
+				return FSNN_OK;
+			const int32_t v = (int32_t)r + d->out_zp;
 			lut[(size_t)i * 256 + (size_t)raw] = (uint8_t)nn_clamp_i32(v, d->qmin, d->qmax);
 		}
 	}

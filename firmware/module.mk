@@ -15,3 +15,14 @@ FS_RUN_DIR ?= $(abspath $(B))/run-results
 RUN_CMD := board/sim/run-demo.sh $(abspath $(B))/bin/fieldscope $(FS_RUN_DIR)
 # make bench: FOVs per minute on 2048x2048 images and the share spent in inference.
 BENCH_CMD := $(if $(BENCH_CMD),$(BENCH_CMD) && )board/sim/bench.sh $(abspath $(B))/bin/fieldscope
+
+# The git commit the firmware was built from, in run.json, every PNG's
+# metadata and `fieldscope --version`. Only util/version.c sees it, and it is
+# rebuilt when the commit changes (the stamp is rewritten only then).
+FW_GIT_COMMIT := $(shell git describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null || echo unknown)
+$(B)/gen/git_commit: FORCE_GIT_STAMP
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(FW_GIT_COMMIT)" ] || echo "$(FW_GIT_COMMIT)" >$@
+.PHONY: FORCE_GIT_STAMP
+$(B)/obj/firmware/util/version.c.o: $(B)/gen/git_commit
+$(B)/obj/firmware/util/version.c.o: KERNEL_CFLAGS := -DFW_GIT_COMMIT='"$(FW_GIT_COMMIT)"'

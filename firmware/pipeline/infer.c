@@ -32,6 +32,7 @@ static int infer_fov(fw_pipeline *p, slot *s, fs_err *err)
 		s->f.tiles = st.tiles;
 		if (!rc) {
 			snprintf(s->backend, sizeof s->backend, "%s", fw_engine_name(e));
+			s->model_sha256 = fw_engine_sha256(e);
 			if (e == p->rig->accel && resets)
 				snprintf(s->why, sizeof s->why, "accelerator recovered after %d reset(s); last error: %.200s",
 					 resets, last_err);
@@ -93,6 +94,7 @@ void *infer_main(void *arg)
 			q_push(&p->writeq, idx);
 			continue;
 		}
+		s->f.fov = s->fov;
 		if (fw_fov_analyse(&s->f, p->proc, cfg, &err)) {
 			pipe_fail(p, FW_BLINK_MODEL, "FOV %d: %s", s->fov, err.msg);
 			s->abandoned = 1;

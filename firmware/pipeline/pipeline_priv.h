@@ -5,6 +5,7 @@
  *   capture.c  trigger, LEDs, camera (with reopen), DPC
  *   infer.c    segmentation with accelerator fault handling, analysis
  *   write.c    the FOV folder and its COMPLETE marker
+ *   results.c  a FOV's images (parallel, with metadata) and cells.csv
  *   pipeline.c buffers, threads, stop
  */
 #ifndef FW_PIPELINE_PRIV_H
@@ -40,6 +41,8 @@ typedef struct slot {
 	fw_fov f;
 	char backend[32];
 	char why[512];
+	const char *model_sha256;   /* of the engine that segmented it */
+	char time[40];              /* ISO 8601 UTC of the first frame */
 	double t_capture, t_write;
 } slot;
 
@@ -49,7 +52,7 @@ struct fw_pipeline {
 	fw_rig *rig;             /* capture: leds, cam; infer: engines, note */
 	fw_record *rec;
 	fw_proc *proc;           /* infer only */
-	fs_image label16, overlay;   /* writer only */
+	fw_fov_views views;      /* writer only */
 	slot slots[NSLOTS];
 	queue freeq, inferq, writeq;
 	pthread_t threads[3];

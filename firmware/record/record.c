@@ -1,36 +1,14 @@
-#include "record.h"
+#include "record_priv.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/store.h"
 #include "util/util.h"
-
-#define MAX_RECORDS 4096
-
-struct fw_record {
-	const fw_config *cfg;
-	FILE *log;
-	fw_record_rig rig;
-	fw_checks checks;
-	char run_dir[600];
-	int run_no;
-	fw_audit audit;
-	int audit_ok;
-	char started[32], ended[32];
-
-	pthread_mutex_t mu;      /* everything below */
-	char status[600];
-	int failed, blink;
-	int fell_back;
-	char fallback_why[320];
-	fw_fov_record *records;
-	int nrec, fovs_done, cells_total;
-	double infer_ms_total, t_first, t_last;
-};
 
 void fw_checks_add(fw_checks *cs, FILE *log, const char *name, int ok, const char *fmt, ...)
 {
@@ -60,6 +38,9 @@ int fw_record_new(const fw_config *cfg, FILE *log, fw_record **out, fs_err *err)
 	rec->log = log;
 	pthread_mutex_init(&rec->mu, NULL);
 	fw_iso_now(rec->started, sizeof rec->started);
+	fw_device_id(cfg, rec->device, sizeof rec->device);
+	if (gethostname(rec->host, sizeof rec->host - 1) != 0)
+		snprintf(rec->host, sizeof rec->host, "unknown");
 	*out = rec;
 	return 0;
 }
@@ -76,6 +57,33 @@ void fw_record_free(fw_record *rec)
 
 int fw_record_has_dir(const fw_record *rec) { return rec->audit_ok; }
 const char *fw_record_dir(const fw_record *rec) { return rec->run_dir; }
+const char *fw_record_device(const fw_record *rec) { return rec->device; }
+
+void fw_device_id(const fw_config *cfg, char *out, size_t size)
+{
+	if (cfg->device_id[0]) {
+		snprintf(out, size, "%s", cfg->device_id);
+		return;
+	}
+	/* machine-id is unique per installation and stable across reboots;
+	 * 12 hex digits keep names short and still distinct. */
+	char id[64] = "";
+	FILE *f = fopen("/etc/machine-id", "r");
+	if (f) {
+		if (!fgets(id, sizeof id, f))
+			id[0] = '\0';
+		fclose(f);
+	}
+	size_t n = strspn(id, "0123456789abcdef");
+	if (n >= 12) {
+		snprintf(out, size, "%.12s", id);
+		return;
+	}
+	if (gethostname(id, sizeof id - 1) != 0 || !id[0])
+		snprintf(id, sizeof id, "unknown");
+	id[sizeof id - 1] = '\0';
+	snprintf(out, size, "%s", id);
+}
 int fw_record_run_no(const fw_record *rec) { return rec->run_no; }
 
 void fw_record_fail(fw_record *rec, int blink, const char *fmt, ...)
@@ -174,18 +182,24 @@ static void write_fovs_json(FILE *o, const fw_record *rec)
 	fputs("  \"fovs\": [", o);
 	for (int i = 0; i < rec->nrec; i++) {
 		const fw_fov_record *f = &rec->records[i];
-		fprintf(o, "%s\n    {\"fov\": %d, \"dir\": \"fov-%05d\", \"cells\": %d, \"confluence\": %.5f, "
+		fprintf(o, "%s\n    {\"fov\": %d, \"dir\": \"fov-%05d\", \"cells\": %d, \"border\": %d, "
+			   "\"clumps\": %d, \"interior_single\": %d, \"specks\": %d, \"confluence\": %.5f, "
 			   "\"focus\": %.3f, \"blurred\": %s, \"tiles\": %d, \"backend\": ",
-			i ? "," : "", f->fov, f->fov, f->cells, f->confluence, f->focus, f->blurred ? "true" : "false",
-			f->tiles);
+			i ? "," : "", f->fov, f->fov, f->cells, f->border, f->clumps, f->interior_single, f->specks,
+			f->confluence, f->focus, f->blurred ? "true" : "false", f->tiles);
 		fw_json_str(o, f->backend);
 		fputs(", \"why\": ", o);
 		fw_json_str(o, f->why);
+		fputs(", \"time\": ", o);
+		fw_json_str(o, f->time);
+		fprintf(o, ", \"frame_sequence\": %u, \"area_mm2\": %.6f", f->frame_seq, f->area_mm2);
 		fprintf(o, ", \"timings_ms\": {\"capture\": %.1f, \"inference\": %.1f, \"segment\": %.1f, "
 			   "\"analysis\": %.1f, \"write\": %.1f}}",
 			f->t_capture, f->t_infer, f->t_segment, f->t_analysis, f->t_write);
 	}
-	fputs("],\n", o);
+	fputs("],\n  ", o);
+	fw_record_slide_json(o, rec);
+	fputs(",\n", o);
 }
 
 /* Caller holds mu (the writer and the main thread both rewrite it). */
@@ -194,7 +208,13 @@ static int fill_run_json(FILE *o, void *user)
 	const fw_record *rec = user;
 	const fw_config *cfg = rec->cfg;
 	const fw_record_rig *rig = &rec->rig;
-	fprintf(o, "{\n  \"firmware\": \"fieldscope\",\n  \"firmware_version\": \"%s\",\n", FW_VERSION);
+	fprintf(o, "{\n  \"firmware\": \"fieldscope\",\n  \"firmware_version\": \"%s\",\n  \"git_commit\": ", FW_VERSION);
+	fw_json_str(o, fw_git_commit());
+	fputs(",\n  \"device\": ", o);
+	fw_json_str(o, rec->device);
+	fputs(",\n  \"hostname\": ", o);
+	fw_json_str(o, rec->host);
+	fputs(",\n", o);
 	fprintf(o, "  \"run\": %d,\n  \"status\": ", rec->run_no);
 	fw_json_str(o, rec->status[0] ? rec->status : "running");
 	fprintf(o, ",\n  \"ok\": %s,\n  \"started\": \"%s\",\n  \"ended\": ", rec->failed ? "false" : "true",
@@ -205,8 +225,12 @@ static int fill_run_json(FILE *o, void *user)
 		fputs("null", o);
 	fputs(",\n  \"board\": ", o);
 	fw_json_str(o, cfg->board.name[0] ? cfg->board.name : cfg->board_ref);
-	fprintf(o, ",\n  \"pixel_size_um\": %.6g,\n  \"image\": {\"width\": %d, \"height\": %d, \"depth\": %d},\n",
-		cfg->board.pixel_size_um, rig->width, rig->height, rig->depth);
+	fprintf(o, ",\n  \"pixel_size_um\": %.6g,\n  \"optics\": {\"objective\": ", cfg->board.pixel_size_um);
+	fw_json_str(o, cfg->board.objective);
+	fprintf(o, ", \"magnification\": %.6g, \"sensor_pixel_um\": %.6g, \"pixel_size_um\": %.6g},\n",
+		cfg->board.magnification, cfg->board.sensor_pixel_um, cfg->board.pixel_size_um);
+	fprintf(o, "  \"image\": {\"width\": %d, \"height\": %d, \"depth\": %d},\n", rig->width, rig->height,
+		rig->depth);
 	fputs("  \"models\": {\"cpu\": ", o);
 	write_engine_json(o, rig->cpu);
 	fputs(", \"accelerator\": ", o);
@@ -272,9 +296,18 @@ int fw_record_fov(fw_record *rec, const fw_fov_record *f, fs_err *err)
 	rec->fovs_done++;
 	rec->cells_total += f->cells;
 	rec->infer_ms_total += f->t_infer;
+	if (!f->blurred) {
+		rec->usable_fovs++;
+		rec->usable_cells += f->cells;
+		rec->usable_mm2 += f->area_mm2;
+	}
 	if (rec->nrec < MAX_RECORDS)
 		rec->records[rec->nrec++] = *f;
-	int rc = write_run_json(rec, err);
+	/* The tables first: run.json, written last, is what says the FOV
+	 * was recorded. */
+	int rc = fw_record_write_tables(rec, err);
+	if (!rc)
+		rc = write_run_json(rec, err);
 	pthread_mutex_unlock(&rec->mu);
 	return rc;
 }
@@ -301,7 +334,9 @@ void fw_record_finish(fw_record *rec)
 	fw_record_audit(rec, "run_end", "status=%s fovs=%d cells=%d", status, fovs, cells);
 	fs_err werr;
 	pthread_mutex_lock(&rec->mu);
-	int wrc = write_run_json(rec, &werr);
+	int wrc = fw_record_write_tables(rec, &werr);
+	if (!wrc)
+		wrc = write_run_json(rec, &werr);
 	pthread_mutex_unlock(&rec->mu);
 	if (!wrc && !failed) {
 		char path[700];
@@ -323,6 +358,8 @@ void fw_record_get_totals(fw_record *rec, fw_record_totals *t)
 	snprintf(t->status, sizeof t->status, "%s", rec->status);
 	t->fovs = rec->fovs_done;
 	t->cells = rec->cells_total;
+	t->usable_fovs = rec->usable_fovs;
+	t->usable_cells = rec->usable_cells;
 	t->wall_s = rec->t_last > rec->t_first ? (rec->t_last - rec->t_first) / 1e3 : 0;
 	t->infer_s = rec->infer_ms_total / 1e3;
 	t->fovs_per_min = t->wall_s > 0 ? rec->fovs_done * 60.0 / t->wall_s : 0;

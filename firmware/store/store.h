@@ -65,7 +65,7 @@ int fw_audit_verify(const char *path, fs_err *err);
 void fw_sha256_hex(const void *data, size_t size, char hex[65]);
 int fw_sha256_file(const char *path, char hex[65], fs_err *err);
 
-/* JSON string with escapes. */
-void fw_json_str(FILE *out, const char *s);
+/* fw_json_str, the one JSON string writer, lives in json/json.h. */
+#include "json/json.h"
 
 #endif

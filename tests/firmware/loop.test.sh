@@ -145,7 +145,7 @@ assert open(d + "/labels.png", "rb").read()[24] == 16, "labels.png must be a 16-
 assert lab.shape == img.shape, lab.shape
 rows = open(d + "/cells.csv").read().strip().split("\n")
 n = len(rows) - 1
-assert rows[0].startswith("cell_id,area_px,area_um2,centroid_x_px")
+assert rows[0].startswith("fov,cell_id,area_px,area_um2,centroid_x_px") and rows[0].endswith(",border,clump")
 assert set(np.unique(lab)) == set(range(n + 1)), "labels must be 0..N"
 # the test model is "pixel >= 128": every labelled pixel is bright
 assert (img[lab > 0] >= 128).all()

@@ -171,7 +171,9 @@ for w, h in [(3000, 3000), (2047, 1531), (301, 5)]:
 EOF
 ok=1
 for img in "$WORK"/sizes/*.png; do
-  "$REL" segment "$img" --out "$WORK/sizes-out" --model "$THRESH_MODEL" --config "$conf" >/dev/null 2>>"$WORK/sizes.err" || ok=0
+  # plain components: this checks the stitching, which separation would hide
+  "$REL" segment "$img" --out "$WORK/sizes-out" --model "$THRESH_MODEL" --config "$conf" \
+    --set segmentation.separate=false >/dev/null 2>>"$WORK/sizes.err" || ok=0
 done
 if [ $ok -ne 1 ]; then fail segment_any_size "$(tail -1 "$WORK/sizes.err")"
 elif ! $PYTHON - "$WORK/sizes" "$WORK/sizes-out" <<'EOF'

@@ -39,3 +39,8 @@ tests_image_LIBS := fsimage
 tests_drivers_LIBS := fsdrivers
 
 include tests/vm/module.mk
+
+# fsprobe --version names the commit (FW_GIT_COMMIT and its stamp come from
+# firmware/module.mk; '=' so it is read after every module.mk).
+$(B)/obj/drivers/probe/fsprobe.c.o: $(B)/gen/git_commit
+$(B)/obj/drivers/probe/fsprobe.c.o: KERNEL_CFLAGS = -DFSPROBE_GIT='"$(FW_GIT_COMMIT)"'

@@ -49,3 +49,17 @@ else
   if [ $rc -eq 0 ] && grep -q "nn/models/" "$WORK/err"; then pass cli_segment_finds_shipped_model
   else fail cli_segment_finds_shipped_model "exit $rc: $(tail -3 "$WORK/err")"; fi
 fi
+
+# ---- fsprobe -------------------------------------------------------------------
+P=${FS_BIN:-$FS_TOP/build/asan/bin}/fsprobe
+o=$("$P" board --help); rc=$?
+[ $rc -eq 0 ] && [[ "$o" == usage:\ fsprobe\ board* ]] && pass fsprobe_help || fail fsprobe_help "exit $rc: $o"
+"$P" capture --count 3x >"$WORK/o" 2>"$WORK/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "count '3x'" "$WORK/err" && pass fsprobe_checks_numbers || fail fsprobe_checks_numbers "exit $rc: $(cat "$WORK/err")"
+"$P" light --bogus >"$WORK/o" 2>"$WORK/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "unknown option '--bogus'" "$WORK/err" && pass fsprobe_unknown_option || fail fsprobe_unknown_option "exit $rc: $(cat "$WORK/err")"
+"$P" board "$FS_TOP/board/sim.conf" >"$WORK/o" 2>"$WORK/err"; rc=$?
+[ $rc -eq 0 ] && grep -q "usable on this machine" "$WORK/o" && pass fsprobe_board_sim || fail fsprobe_board_sim "exit $rc: $(cat "$WORK/o" "$WORK/err")"
+sed -e 's|^device = .*|device = /nonexistent/frames|' "$FS_TOP/board/sim.conf" >"$WORK/badcam.conf"
+"$P" board "$WORK/badcam.conf" >"$WORK/o" 2>"$WORK/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "camera FAIL" "$WORK/o" && pass fsprobe_board_missing_camera || fail fsprobe_board_missing_camera "exit $rc: $(cat "$WORK/o")"

@@ -26,3 +26,5 @@ $(B)/gen/git_commit: FORCE_GIT_STAMP
 .PHONY: FORCE_GIT_STAMP
 $(B)/obj/firmware/util/version.c.o: $(B)/gen/git_commit
 $(B)/obj/firmware/util/version.c.o: KERNEL_CFLAGS := -DFW_GIT_COMMIT='"$(FW_GIT_COMMIT)"'
+# report.test.sh renders `fieldscope report` pages headless (skipped without it).
+DEPS_PACKAGES += chromium

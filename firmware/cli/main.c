@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "loop/loop.h"
+#include "report/report.h"
 
 #define DEFAULT_CONFIG "/etc/fieldscope/fieldscope.conf"
 #define MAX_SETS 32
@@ -40,6 +41,11 @@ static const command commands[] = {
 	 "without a config the shipped model from the source tree or the installed share\n"
 	 "folder (the error lists every path tried).",
 	 OPT_CONFIG | OPT_SET | OPT_OUT | OPT_MODEL},
+	{"report", "report RUN_DIR [--out FILE.html]",
+	 "One self-contained HTML page of a run (no network needed: open it from a USB\n"
+	 "stick): slide summary, every FOV with its overlay thumbnail, counts, focus,\n"
+	 "backend and timings, and a histogram of cell areas. Default: RUN_DIR/report.html.",
+	 OPT_OUT},
 	{"config-doc", "config-doc", "Every key of fieldscope.conf and of a board file, with its default and range.", 0},
 	{"version", "version", "The firmware version and the git commit it was built from.", 0},
 };
@@ -64,7 +70,8 @@ static void command_help(const command *c)
 	if (c->options & OPT_SET)
 		printf("  -s, --set SECTION.KEY=VAL  override one key after the file (not [board]); repeatable\n");
 	if (c->options & OPT_OUT)
-		printf("  -o, --out DIR              results folder (created)\n");
+		printf("  -o, --out %-16s %s\n", strcmp(c->name, "report") ? "DIR" : "FILE",
+		       strcmp(c->name, "report") ? "results folder (created)" : "the HTML file to write");
 	if (c->options & OPT_MODEL)
 		printf("  -m, --model FILE           .tflite model instead of the config's\n");
 	printf("  -h, --help                 this help\n\nExit status: 0 success, 1 failure while running, 2 bad usage or config.\n");
@@ -141,7 +148,7 @@ static int parse(const command *c, int argc, char **argv, args *a)
 		}
 	}
 	for (int i = optind; i < argc; i++) {
-		if (!strcmp(c->name, "segment") && !a->image) {
+		if ((!strcmp(c->name, "segment") || !strcmp(c->name, "report")) && !a->image) {
 			a->image = argv[i];
 			continue;
 		}
@@ -235,6 +242,23 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(c->name, "config-doc")) {
 		fw_config_print_doc(stdout);
+		return 0;
+	}
+	if (!strcmp(c->name, "report")) {
+		if (!a.image) {
+			fprintf(stderr, "fieldscope report: needs RUN_DIR (see 'fieldscope report --help')\n");
+			return 2;
+		}
+		fs_err err;
+		int n = 0;
+		if (fw_report(a.image, a.out, &n, &err)) {
+			fprintf(stderr, "fieldscope report: %s\n", err.msg);
+			return 1;
+		}
+		if (a.out)
+			printf("%s: %d FOV(s)\n", a.out, n);
+		else
+			printf("%s/report.html: %d FOV(s)\n", a.image, n);
 		return 0;
 	}
 	fw_config *cfg = calloc(1, sizeof *cfg);   /* large: not on the stack */

@@ -1,6 +1,6 @@
 /* The inference stage: segment each FOV on the accelerator while it is
- * healthy (deadline, reset, retry, then the CPU for the rest of the run)
- * and analyse the mask. */
+ * healthy (deadline, reset, retry, then the CPU for the rest of the run).
+ * The mask's analysis is the writer's first step (write.c). */
 #include "pipeline_priv.h"
 
 #include <errno.h>
@@ -71,7 +71,6 @@ static int infer_fov(fw_pipeline *p, slot *s, fs_err *err)
 void *infer_main(void *arg)
 {
 	fw_pipeline *p = arg;
-	const fw_config *cfg = p->cfg;
 	int idx;
 	while ((idx = q_pop(&p->inferq)) >= 0) {
 		slot *s = &p->slots[idx];
@@ -94,11 +93,8 @@ void *infer_main(void *arg)
 			q_push(&p->writeq, idx);
 			continue;
 		}
-		s->f.fov = s->fov;
-		if (fw_fov_analyse(&s->f, p->proc, cfg, &err)) {
-			pipe_fail(p, FW_BLINK_MODEL, "FOV %d: %s", s->fov, err.msg);
-			s->abandoned = 1;
-		}
+		/* Analysis runs in the writer: this stage is then inference only,
+		 * so with a fast accelerator the loop keeps inference's pace. */
 		q_push(&p->writeq, idx);
 	}
 	q_close(&p->writeq);

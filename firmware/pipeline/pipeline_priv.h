@@ -3,8 +3,8 @@
  *   queue.c    bounded queues of slot indexes between the threads
  *   fov.c      one FOV's analysis and result files (fw_fov)
  *   capture.c  trigger, LEDs, camera (with reopen), DPC
- *   infer.c    segmentation with accelerator fault handling, analysis
- *   write.c    the FOV folder and its COMPLETE marker
+ *   infer.c    segmentation with accelerator fault handling
+ *   write.c    analysis, the FOV folder and its COMPLETE marker
  *   results.c  a FOV's images (parallel, with metadata) and cells.csv
  *   pipeline.c buffers, threads, stop
  */
@@ -51,7 +51,7 @@ struct fw_pipeline {
 	FILE *log;
 	fw_rig *rig;             /* capture: leds, cam; infer: engines, note */
 	fw_record *rec;
-	fw_proc *proc;           /* infer only */
+	fw_proc *proc;           /* writer only (analysis) */
 	fw_fov_views views;      /* writer only */
 	slot slots[NSLOTS];
 	queue freeq, inferq, writeq;

@@ -1,5 +1,6 @@
-/* The writer stage: each FOV's folder (raw frames, the analysed image and
- * the shared FOV results), its COMPLETE marker last, then run.json. */
+/* The writer stage: each FOV's analysis (labels, cells, flags, focus),
+ * then its folder (raw frames, the analysed image and the shared FOV
+ * results, encoded in parallel), its COMPLETE marker last, then run.json. */
 #include "pipeline_priv.h"
 
 #include <errno.h>
@@ -109,8 +110,16 @@ void *write_main(void *arg)
 			q_push(&p->freeq, idx);
 			continue;
 		}
-		double t0 = fw_now_ms();
 		fs_err err;
+		/* Analysis here, not in the inference stage, so that stage is
+		 * inference only and the next FOV's tiles start at once. */
+		s->f.fov = s->fov;
+		if (fw_fov_analyse(&s->f, p->proc, p->cfg, &err)) {
+			pipe_fail(p, FW_BLINK_MODEL, "FOV %d: %s", s->fov, err.msg);
+			q_push(&p->freeq, idx);
+			continue;
+		}
+		double t0 = fw_now_ms();
 		frame_time_iso(s->meta[0].time_ns, s->time, sizeof s->time);
 		int rc = write_fov(p, s, &err);
 		s->t_write = fw_now_ms() - t0;

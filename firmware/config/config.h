@@ -71,6 +71,7 @@ typedef struct fw_config {
 
 	char results_dir[FW_PATH_MAX];
 	char device_id[64];              /* "" = /etc/machine-id, else the host name */
+	char run_name[8];                /* "number": run-NNNN; "dated": DATE-DEVICE-run-NNNN */
 	int min_free_mb;
 	fw_trigger trigger;
 	double interval_s;

@@ -11,6 +11,8 @@ const key_def fw_config_keys[] = {
 	 "one run-NNNN folder per run is created here"},
 	{"storage", "device_id", K_STR, CF(device_id), 0, 0, NULL, "",
 	 "device id in run.json and image metadata (empty = /etc/machine-id, else the host name)"},
+	{"storage", "run_name", K_ENUM, CF(run_name), 0, 0, "number|dated", "number",
+	 "run folder names: run-NNNN, or 20261201T0930Z-DEVICE-run-NNNN for pooling results of many devices"},
 	{"storage", "min_free_mb", K_INT, CF(min_free_mb), 0, 1e6, NULL, "64",
 	 "stop acquiring when less than this is free (MiB) before a FOV"},
 	{"storage", "save_raw", K_BOOL, CF(save_raw), 0, 0, NULL, "true",

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -271,7 +272,25 @@ int fw_record_start(fw_record *rec, const fw_record_rig *rig, const fw_checks *c
 {
 	rec->rig = *rig;
 	rec->checks = *checks;
-	int rc = fw_run_dir_create(rec->cfg->results_dir, rec->run_dir, sizeof rec->run_dir, &rec->run_no, err);
+	/* Dated names pool: folders of many devices and days sort and never
+	 * collide. The device id is reduced to characters safe in any file
+	 * system (a USB stick is often FAT). */
+	char prefix[96] = "";
+	if (!strcmp(rec->cfg->run_name, "dated")) {
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		size_t n = strftime(prefix, sizeof prefix, "%Y%m%dT%H%MZ-", &tm);
+		for (const char *c = rec->device; *c && n < sizeof prefix - 2; c++) {
+			int ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+				 *c == '.' || *c == '_';
+			prefix[n++] = ok ? *c : '_';
+		}
+		prefix[n++] = '-';
+		prefix[n] = '\0';
+	}
+	int rc = fw_run_dir_create_named(rec->cfg->results_dir, prefix, rec->run_dir, sizeof rec->run_dir,
+					 &rec->run_no, err);
 	if (rc)
 		return rc;
 	rc = fw_audit_open(&rec->audit, rec->run_dir, err);

@@ -40,6 +40,10 @@ int fw_free_bytes(const char *path, uint64_t *out, fs_err *err);
 /* Creates RESULTS/run-NNNN with NNNN one above the highest present; path
  * receives the folder, *number its number. */
 int fw_run_dir_create(const char *results_dir, char *path, size_t size, int *number, fs_err *err);
+/* The same with a name prefix (RESULTS/PREFIXrun-NNNN, e.g.
+ * "20261201T0930Z-scope7-"); numbering counts both forms. */
+int fw_run_dir_create_named(const char *results_dir, const char *prefix, char *path, size_t size, int *number,
+			    fs_err *err);
 
 /* ---- audit log ----------------------------------------------------------- */
 

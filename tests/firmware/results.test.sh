@@ -69,3 +69,11 @@ check("cells_csv_flags", rows and all(r["fov"] == "1" and r["border"] in "01" an
       and sum(r["clump"] == "1" for r in rows) == d["fovs"][0]["clumps"], "flags disagree with run.json")
 check("labels_color_view", col.mode == "RGB" and ((C.max(axis=2) > 0) == (L > 0)).all(), "colour view differs from labels")
 PY
+
+# Dated run folders pool across devices; numbering continues over both forms.
+dconf=$(make_conf dated "$board" "$THRESH_MODEL" acquisition.max_fovs=1 storage.run_name=dated storage.device_id="lab/7 b")
+mkdir -p "$WORK/dated/results/run-0004"
+"$REL" run --config "$dconf" >/dev/null 2>"$WORK/dated.err"
+got=$(ls "$WORK/dated/results" | grep -v '^run-0004$')
+if [[ "$got" =~ ^[0-9]{8}T[0-9]{4}Z-lab_7_b-run-0005$ ]] && [ -f "$WORK/dated/results/$got/COMPLETE" ]; then pass run_folder_dated
+else fail run_folder_dated "got '$got': $(tail -2 "$WORK/dated.err")"; fi

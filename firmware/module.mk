@@ -4,11 +4,11 @@ lib_fsfw_SRCS := $(filter-out firmware/cli/%,$(wildcard firmware/*/*.c))
 BINS += fieldscope
 bin_fieldscope_SRCS := $(wildcard firmware/cli/*.c)
 lib_fsfw_LIBS := fsdrivers fsnn
-lib_fsfw_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd nettle 2>/dev/null)
-lib_fsfw_LDLIBS := $(shell $(PKG_CONFIG) --libs libsystemd nettle 2>/dev/null || echo -lsystemd -lnettle)
+lib_fsfw_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd nettle libtiff-4 2>/dev/null)
+lib_fsfw_LDLIBS := $(shell $(PKG_CONFIG) --libs libsystemd nettle libtiff-4 2>/dev/null || echo -lsystemd -lnettle -ltiff)
 bin_fieldscope_LIBS := fsfw
 tests_firmware_LIBS := fsfw
-DEPS_PACKAGES += libsystemd-dev nettle-dev python3-pil python3-scipy
+DEPS_PACKAGES += libsystemd-dev nettle-dev libtiff-dev python3-pil python3-scipy
 
 # make run: the loop on the simulated board with the committed demo images.
 FS_RUN_DIR ?= $(abspath $(B))/run-results

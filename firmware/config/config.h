@@ -106,6 +106,7 @@ typedef struct fw_config {
 	int error_blink_s;               /* blink the failure code before exit */
 
 	bool save_raw;
+	char save_raw_format[12];        /* "png" or "ome-tiff" */
 	int png_compression;             /* 0..9 */
 	char png_filter[12];             /* "up", "sub", "paeth", "none" or "adaptive" */
 	int write_threads;               /* PNG encoders per FOV; 0 = CPUs, at most 4 */

@@ -17,6 +17,8 @@ const key_def fw_config_keys[] = {
 	 "stop acquiring when less than this is free (MiB) before a FOV"},
 	{"storage", "save_raw", K_BOOL, CF(save_raw), 0, 0, NULL, "true",
 	 "write every raw frame as PNG"},
+	{"storage", "save_raw_format", K_ENUM, CF(save_raw_format), 0, 0, "png|ome-tiff", "png",
+	 "raw frames as PNG, or as OME-TIFF (pixel size, channel name, acquisition time in the OME-XML)"},
 	{"storage", "png_compression", K_INT, CF(png_compression), 0, 9, NULL, "1",
 	 "zlib level for PNGs (1 = fast)"},
 	{"storage", "png_filter", K_ENUM, CF(png_filter), 0, 0, "up|sub|paeth|none|adaptive", "up",

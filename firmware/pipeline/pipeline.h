@@ -61,6 +61,7 @@ typedef struct fw_fov_image {
 	const fs_image *img;
 	const char *step;          /* illumination step or NULL */
 	const fs_frame_meta *frame;  /* camera metadata or NULL */
+	int ome_tiff;              /* write as OME-TIFF (grey only) instead of PNG */
 } fw_fov_image;
 
 /* Scratch images of the FOV's size for the result views (once per

@@ -6,6 +6,7 @@
  *   infer.c    segmentation with accelerator fault handling
  *   write.c    analysis, the FOV folder and its COMPLETE marker
  *   results.c  a FOV's images (parallel, with metadata) and cells.csv
+ *   ome.c      raw frames as OME-TIFF (libtiff)
  *   pipeline.c buffers, threads, stop
  */
 #ifndef FW_PIPELINE_PRIV_H
@@ -69,6 +70,10 @@ struct fw_pipeline {
 
 /* A fatal problem: recorded (first one wins) and the pipeline stops. */
 void pipe_fail(fw_pipeline *p, int blink, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* One grey image as OME-TIFF bytes (ome.c): *out is malloc'd. */
+int fw_ome_tiff_encode(const fw_fov_image *im, const fw_config *cfg, const fw_fov_meta *m, char **out,
+		       size_t *out_len, fs_err *err);
 
 void *capture_main(void *arg);
 void *infer_main(void *arg);

@@ -109,15 +109,19 @@ static void run_job(img_job *j)
 	snprintf(path, sizeof path, "%s/%s", j->dir, j->im->name);
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	if (!m) {
-		j->rc = fs_err_set(&j->err, -ENOMEM, "%s: out of memory", path);
-		free(text);
-		return;
+	if (j->im->ome_tiff) {
+		j->rc = fw_ome_tiff_encode(j->im, cfg, j->meta, &buf, &len, &j->err);
+	} else {
+		FILE *m = open_memstream(&buf, &len);
+		if (!m) {
+			j->rc = fs_err_set(&j->err, -ENOMEM, "%s: out of memory", path);
+			free(text);
+			return;
+		}
+		j->rc = fs_png_encode(m, j->im->img, &o, path, &j->err);
+		if (fclose(m) != 0 && !j->rc)
+			j->rc = fs_err_set(&j->err, -ENOMEM, "%s: out of memory", path);
 	}
-	j->rc = fs_png_encode(m, j->im->img, &o, path, &j->err);
-	if (fclose(m) != 0 && !j->rc)
-		j->rc = fs_err_set(&j->err, -ENOMEM, "%s: out of memory", path);
 	free(text);
 	if (!j->rc) {
 		fw_sha256_hex(buf, len, j->sha256);

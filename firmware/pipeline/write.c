@@ -78,15 +78,16 @@ static int write_fov(fw_pipeline *p, slot *s, fs_err *err)
 	fw_fov_image extra[FW_MAX_STEPS + 1];
 	char names[FW_MAX_STEPS][80];
 	int n = 0;
+	int ome = !strcmp(cfg->save_raw_format, "ome-tiff");
 	if (cfg->save_raw)
 		for (int i = 0; i < b->n_steps; i++) {
-			snprintf(names[i], sizeof names[i], "raw_%s.png", b->steps[i].name);
+			snprintf(names[i], sizeof names[i], "raw_%s.%s", b->steps[i].name, ome ? "ome.tif" : "png");
 			extra[n++] = (fw_fov_image){.name = names[i], .content = "raw", .img = &s->frames[i],
-						    .step = b->steps[i].name, .frame = &s->meta[i]};
+						    .step = b->steps[i].name, .frame = &s->meta[i], .ome_tiff = ome};
 		}
 	/* The analysed image, unless it is one of the raw frames as stored. */
 	int is_dpc = !strcmp(b->segment_input, "dpc");
-	if (is_dpc || !cfg->save_raw || p->rig->depth != 8)
+	if (is_dpc || !cfg->save_raw || p->rig->depth != 8 || ome)
 		extra[n++] = (fw_fov_image){.name = is_dpc ? "dpc.png" : "input.png", .content = is_dpc ? "dpc" : "input",
 					    .img = &s->f.seg, .step = is_dpc ? NULL : b->segment_input};
 	if ((rc = fw_fov_write_results(&s->f, dir, cfg, &meta, extra, n, &p->views, &h, err)))

@@ -77,3 +77,28 @@ mkdir -p "$WORK/dated/results/run-0004"
 got=$(ls "$WORK/dated/results" | grep -v '^run-0004$')
 if [[ "$got" =~ ^[0-9]{8}T[0-9]{4}Z-lab_7_b-run-0005$ ]] && [ -f "$WORK/dated/results/$got/COMPLETE" ]; then pass run_folder_dated
 else fail run_folder_dated "got '$got': $(tail -2 "$WORK/dated.err")"; fi
+
+# Raw frames as OME-TIFF: pixels equal the PNG path's, the OME-XML names the
+# channel, pixel size and acquisition time, and COMPLETE hashes the file.
+oconf=$(make_conf ome "$board" "$THRESH_MODEL" acquisition.max_fovs=1 storage.save_raw_format=ome-tiff)
+"$SAN" run --config "$oconf" >/dev/null 2>"$WORK/ome.err"
+f=$(ls -d "$WORK/ome/results"/run-*/fov-00001 2>/dev/null | head -1)
+if [ -z "$f" ] || ! $PYTHON - "$f" <<'PY'
+import hashlib, json, os, sys, xml.etree.ElementTree as ET
+import numpy as np
+from PIL import Image
+d = sys.argv[1]
+t = Image.open(os.path.join(d, "raw_brightfield.ome.tif"))
+p = Image.open(os.path.join(d, "input.png"))
+assert (np.array(t) == np.array(p)).all(), "OME-TIFF pixels differ from the analysed frame"
+root = ET.fromstring(t.tag_v2[270])
+ns = {"o": "http://www.openmicroscopy.org/Schemas/OME/2016-06"}
+px = root.find(".//o:Pixels", ns); ch = root.find(".//o:Channel", ns)
+assert float(px.get("PhysicalSizeX")) == 0.5 and ch.get("Name") == "brightfield", ET.tostring(root)[:300]
+assert root.find(".//o:AcquisitionDate", ns).text.startswith("20")
+done = json.load(open(os.path.join(d, "COMPLETE")))
+h = hashlib.sha256(open(os.path.join(d, "raw_brightfield.ome.tif"), "rb").read()).hexdigest()
+assert done["sha256"]["raw_brightfield.ome.tif"] == h
+PY
+then fail raw_ome_tiff "$(tail -3 "$WORK/ome.err")"
+else pass raw_ome_tiff; fi

@@ -32,7 +32,7 @@ DEPS_PACKAGES += libgpiod-dev gpiod libcamera-dev libcamera-ipa
 
 # fsprobe: lists GPIO chips/lines and cameras/formats for board bring-up.
 BINS += fsprobe
-bin_fsprobe_SRCS := drivers/probe/fsprobe.c
+bin_fsprobe_SRCS := $(wildcard drivers/probe/*.c)
 bin_fsprobe_LIBS := fsdrivers
 
 tests_image_LIBS := fsimage

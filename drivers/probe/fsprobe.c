@@ -25,6 +25,7 @@
 
 #include "camera/camera.h"
 #include "leds/leds.h"
+#include "probe.h"
 
 #ifndef FSPROBE_GIT
 #define FSPROBE_GIT "unknown"
@@ -55,13 +56,13 @@ static void usage_all(FILE *o)
 }
 
 /* --help of one command: its usage line(s), to stdout, exit 0. */
-static int help(int which)
+int probe_help(int which)
 {
 	printf("usage: %s\n", usages[which]);
 	return 0;
 }
 
-static int usage_error(const char *cmd, const char *fmt, const char *what)
+int probe_usage_error(const char *cmd, const char *fmt, const char *what)
 {
 	fprintf(stderr, "fsprobe %s: ", cmd);
 	fprintf(stderr, fmt, what);
@@ -84,12 +85,12 @@ static int num(const char *cmd, const char *opt, const char *v, long lo, long hi
 }
 
 /* The unknown option or missing value getopt_long stopped at. */
-static int bad_option(const char *cmd, int ch, char **argv)
+int probe_bad_option(const char *cmd, int ch, char **argv)
 {
-	return usage_error(cmd, ch == ':' ? "option needs a value: '%s'" : "unknown option '%s'", argv[optind - 1]);
+	return probe_usage_error(cmd, ch == ':' ? "option needs a value: '%s'" : "unknown option '%s'", argv[optind - 1]);
 }
 
-static int fail(const fs_err *e)
+int probe_fail(const fs_err *e)
 {
 	fprintf(stderr, "error %d: %s\n", e->code, e->msg);
 	return 1;
@@ -98,7 +99,7 @@ static int fail(const fs_err *e)
 static int cmd_list(const char *what)
 {
 	if (strcmp(what, "all") && strcmp(what, "gpio") && strcmp(what, "v4l2") && strcmp(what, "libcamera"))
-		return usage_error("list", "unknown kind '%s': expected all, gpio, v4l2 or libcamera", what);
+		return probe_usage_error("list", "unknown kind '%s': expected all, gpio, v4l2 or libcamera", what);
 	fs_err err;
 	fs_err_clear(&err);
 	int bad = 0, found = 0;
@@ -161,7 +162,7 @@ static int cmd_light(int argc, char **argv)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'h': return help(2);
+		case 'h': return probe_help(2);
 		case 'L': low = true; break;
 		case 'b': snprintf(cfg.backend, sizeof cfg.backend, "%s", optarg); break;
 		case 'M':
@@ -178,16 +179,16 @@ static int cmd_light(int argc, char **argv)
 			char name[FS_LEDS_NAME_MAX];
 			const char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || (size_t)(eq - optarg) >= sizeof name)
-				return usage_error("light", "--pattern '%s': expected NAME=SPEC[,SPEC...]", optarg);
+				return probe_usage_error("light", "--pattern '%s': expected NAME=SPEC[,SPEC...]", optarg);
 			snprintf(name, sizeof name, "%.*s", (int)(eq - optarg), optarg);
-			if (fs_leds_config_pattern(&cfg, name, eq + 1, &e) < 0) return fail(&e);
+			if (fs_leds_config_pattern(&cfg, name, eq + 1, &e) < 0) return probe_fail(&e);
 			break;
 		}
-		default: return bad_option("light", ch, argv);
+		default: return probe_bad_option("light", ch, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("light", "unexpected argument '%s'", argv[optind]);
+		return probe_usage_error("light", "unexpected argument '%s'", argv[optind]);
 	for (int i = 0; i < cfg.n_lines; i++) {
 		cfg.lines[i].active_low = low;
 		cfg.lines[i].max_on_ms = max_on;
@@ -201,17 +202,17 @@ static int cmd_light(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	fs_leds *l;
 	if (fs_leds_new(&cfg, &l, &e) < 0)
-		return fail(&e);
+		return probe_fail(&e);
 	printf("ready: %d lines, %d patterns\n", cfg.n_lines, cfg.n_patterns);
 	int rc = 0;
 	if (set) {
 		if (fs_leds_set_pattern(l, set, &e) < 0)
-			rc = fail(&e);
+			rc = probe_fail(&e);
 		else
 			printf("lit %s\n", set);
 	}
 	if (cfg.status[0] && fs_leds_set_status(l, true, &e) < 0)
-		rc = fail(&e);
+		rc = probe_fail(&e);
 	fflush(stdout);
 	if (rc == 0)
 		hold(hold_ms);
@@ -239,7 +240,7 @@ static int cmd_button(int argc, char **argv)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'h': return help(3);
+		case 'h': return probe_help(3);
 		case 'L': cfg.button_active_low = true; break;
 		case 'l': snprintf(cfg.button, sizeof cfg.button, "%s", optarg); break;
 		case 'b': snprintf(cfg.backend, sizeof cfg.backend, "%s", optarg); break;
@@ -255,24 +256,24 @@ static int cmd_button(int argc, char **argv)
 			if (num("button", "--timeout", optarg, -1, INT_MAX, &n)) return 2;
 			timeout = (int)n;
 			break;
-		default: return bad_option("button", ch, argv);
+		default: return probe_bad_option("button", ch, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("button", "unexpected argument '%s'", argv[optind]);
+		return probe_usage_error("button", "unexpected argument '%s'", argv[optind]);
 	if (!cfg.button[0])
-		return usage_error("button", "%s", "needs --line SPEC");
+		return probe_usage_error("button", "%s", "needs --line SPEC");
 	fs_err e;
 	fs_leds *l;
 	if (fs_leds_new(&cfg, &l, &e) < 0)
-		return fail(&e);
+		return probe_fail(&e);
 	printf("ready: button %s\n", fs_leds_button_get(l, &e) ? "pressed" : "released");
 	fflush(stdout);
 	int rc = 0;
 	for (int n = 0; n < events; n++) {
 		fs_button_event ev;
 		int r = fs_leds_button_wait(l, timeout, &ev, &e);
-		if (r < 0) { rc = fail(&e); break; }
+		if (r < 0) { rc = probe_fail(&e); break; }
 		if (r == 0) { printf("button timeout\n"); break; }
 		printf("button %s\n", ev.pressed ? "pressed" : "released");
 		fflush(stdout);
@@ -303,7 +304,7 @@ static int cmd_capture(int argc, char **argv)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'h': return help(4);
+		case 'h': return probe_help(4);
 		case 'B': bars = true; break;
 		case 'b': snprintf(cfg.backend, sizeof cfg.backend, "%s", optarg); break;
 		case 'd': snprintf(cfg.device, sizeof cfg.device, "%s", optarg); break;
@@ -312,19 +313,19 @@ static int cmd_capture(int argc, char **argv)
 			char tail;
 			if (sscanf(optarg, "%dx%d%c", &cfg.width, &cfg.height, &tail) != 2 || cfg.width <= 0 ||
 			    cfg.height <= 0)
-				return usage_error("capture", "--size '%s': expected WIDTHxHEIGHT", optarg);
+				return probe_usage_error("capture", "--size '%s': expected WIDTHxHEIGHT", optarg);
 			break;
 		}
 		case 'D':
 			if (num("capture", "--depth", optarg, 8, 16, &n)) return 2;
-			if (n != 8 && n != 16) return usage_error("capture", "--depth '%s': expected 8 or 16", optarg);
+			if (n != 8 && n != 16) return probe_usage_error("capture", "--depth '%s': expected 8 or 16", optarg);
 			cfg.depth = (int)n;
 			break;
 		case 'g':
 			errno = 0;
 			cfg.gain = strtod(optarg, &end);
 			if (errno || end == optarg || *end || cfg.gain < 0)
-				return usage_error("capture", "--gain '%s': expected a number >= 0", optarg);
+				return probe_usage_error("capture", "--gain '%s': expected a number >= 0", optarg);
 			break;
 		case 'x':
 			if (num("capture", "--exposure", optarg, 0, 100000000, &n)) return 2;
@@ -339,15 +340,15 @@ static int cmd_capture(int argc, char **argv)
 			timeout = (int)n;
 			break;
 		case 'o': out = optarg; break;
-		default: return bad_option("capture", ch, argv);
+		default: return probe_bad_option("capture", ch, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("capture", "unexpected argument '%s'", argv[optind]);
+		return probe_usage_error("capture", "unexpected argument '%s'", argv[optind]);
 	fs_err e;
 	fs_camera *cam;
 	if (fs_camera_open(&cfg, &cam, &e) < 0)
-		return fail(&e);
+		return probe_fail(&e);
 	fs_camera_info info;
 	fs_camera_get_info(cam, &info);
 	printf("camera %s: %s format %s %dx%d depth %d\n", info.device, info.driver, info.format, info.width,
@@ -356,12 +357,12 @@ static int cmd_capture(int argc, char **argv)
 	int rc = 0;
 	if (fs_camera_alloc_frame(cam, &img, &e) < 0) {
 		fs_camera_close(cam);
-		return fail(&e);
+		return probe_fail(&e);
 	}
 	for (int n = 0; n < count && rc == 0; n++) {
 		fs_frame_meta m;
 		if (fs_camera_capture(cam, timeout, &img, &m, &e) < 0) {
-			rc = fail(&e);
+			rc = probe_fail(&e);
 			break;
 		}
 		double sum = 0;
@@ -397,172 +398,13 @@ static int cmd_capture(int argc, char **argv)
 			char path[512];
 			snprintf(path, sizeof path, "%s%03d.png", out, n);
 			if (fs_png_write(path, &img, 1, &e) < 0)
-				rc = fail(&e);
+				rc = probe_fail(&e);
 		}
 		fflush(stdout);
 	}
 	fs_image_free(&img);
 	fs_camera_close(cam);
 	return rc;
-}
-
-/* ---- fsprobe board FILE: a board file against the hardware ------------- */
-
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-/* Reads what this check needs from a board file ([leds] patterns, status
- * and button lines; [camera] backend, device, size, depth, format). The
- * firmware's own parser (firmware/config) validates every key; this tool
- * sits below it and only asks the hardware whether the named things exist. */
-static int read_board(const char *path, fs_leds_config *lc, fs_camera_config *cc, fs_err *e)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return fs_err_set(e, -errno, "%s: cannot open: %s", path, strerror(errno));
-	char line[1024], section[32] = "";
-	int no = 0, rc = 0;
-	while (!rc && fgets(line, sizeof line, f)) {
-		no++;
-		char *hash = strpbrk(line, "#;");
-		if (hash)
-			*hash = '\0';
-		char *t = trim(line);
-		if (!*t)
-			continue;
-		if (*t == '[') {
-			char *close = strchr(t, ']');
-			snprintf(section, sizeof section, "%.*s", close ? (int)(close - t - 1) : 0, t + 1);
-			continue;
-		}
-		char *eq = strchr(t, '=');
-		if (!eq)
-			continue;
-		*eq = '\0';
-		char *k = trim(t), *v = trim(eq + 1);
-		if (!strcmp(section, "leds")) {
-			if (!strcmp(k, "backend"))
-				snprintf(lc->backend, sizeof lc->backend, "%s", v);
-			else if (!strncmp(k, "pattern.", 8))
-				rc = fs_leds_config_pattern(lc, k + 8, v, e) < 0 ? -EINVAL : 0;
-			else if (!strcmp(k, "status") || !strcmp(k, "button")) {
-				char *comma = strchr(v, ',');
-				bool low = comma && strstr(comma, "active_low");
-				if (comma)
-					*comma = '\0';
-				v = trim(v);
-				if (!strcmp(k, "status")) {
-					snprintf(lc->status, sizeof lc->status, "%s", v);
-					lc->status_active_low = low;
-				} else {
-					snprintf(lc->button, sizeof lc->button, "%s", v);
-					lc->button_active_low = low;
-				}
-			}
-		} else if (!strcmp(section, "camera")) {
-			if (!strcmp(k, "backend"))
-				snprintf(cc->backend, sizeof cc->backend, "%s", v);
-			else if (!strcmp(k, "device"))
-				snprintf(cc->device, sizeof cc->device, "%s", v);
-			else if (!strcmp(k, "format"))
-				snprintf(cc->format, sizeof cc->format, "%s", v);
-			else if (!strcmp(k, "width"))
-				cc->width = atoi(v);
-			else if (!strcmp(k, "height"))
-				cc->height = atoi(v);
-			else if (!strcmp(k, "depth"))
-				cc->depth = atoi(v);
-		}
-		if (rc)
-			fs_err_prefix(e, "%s:%d: ", path, no);
-	}
-	fclose(f);
-	/* Relative camera folders (file backend) are relative to the board file. */
-	if (!rc && !strcmp(cc->backend, "file") && cc->device[0] && cc->device[0] != '/') {
-		char dir[512], dev[256];
-		snprintf(dir, sizeof dir, "%s", path);
-		char *slash = strrchr(dir, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(dev, sizeof dev, "%s", cc->device);
-			if (snprintf(cc->device, sizeof cc->device, "%s/%s", dir, dev) >= (int)sizeof cc->device)
-				rc = fs_err_set(e, -ENAMETOOLONG, "%s: camera device path too long", path);
-		}
-	}
-	return rc;
-}
-
-static int cmd_board(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{"no-capture", no_argument, NULL, 'n'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
-	};
-	int ch, capture = 1;
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-		if (ch == 'h')
-			return help(1);
-		if (ch == 'n')
-			capture = 0;
-		else
-			return bad_option("board", ch, argv);
-	}
-	if (optind != argc - 1)
-		return usage_error("board", "%s", optind < argc ? "expects exactly one FILE.conf" : "needs FILE.conf");
-	const char *path = argv[optind];
-	fs_leds_config lc;
-	fs_leds_config_init(&lc, "gpiod");
-	fs_camera_config cc;
-	fs_camera_config_init(&cc, "file", "");
-	fs_err e;
-	fs_err_clear(&e);
-	if (read_board(path, &lc, &cc, &e))
-		return fail(&e);
-	int bad = 0;
-	/* Requesting the lines is the check: a name that no chip has, or a
-	 * line another program holds, fails here with the line named. All
-	 * lines start dark and are released dark. */
-	fs_leds *l;
-	if (fs_leds_new(&lc, &l, &e) < 0) {
-		printf("leds   FAIL %s\n", e.msg);
-		bad = 1;
-	} else {
-		printf("leds   ok   %d line(s), %d pattern(s)%s%s%s%s (backend %s)\n", lc.n_lines, lc.n_patterns,
-		       lc.status[0] ? ", status " : "", lc.status, lc.button[0] ? ", button " : "", lc.button,
-		       lc.backend);
-		fs_leds_free(l);
-	}
-	fs_camera *cam;
-	if (fs_camera_open(&cc, &cam, &e) < 0) {
-		printf("camera FAIL %s\n", e.msg);
-		bad = 1;
-	} else {
-		fs_camera_info info;
-		fs_camera_get_info(cam, &info);
-		fs_image img = {0};
-		int rc = 0;
-		if (capture && !(rc = fs_camera_alloc_frame(cam, &img, &e)))
-			rc = fs_camera_capture(cam, 5000, &img, NULL, &e);
-		if (rc) {
-			printf("camera FAIL %s: opens but delivers no frame: %s\n", info.device, e.msg);
-			bad = 1;
-		} else {
-			printf("camera ok   %s (%s) %s %dx%d depth %d%s\n", info.device, cc.backend, info.format,
-			       info.width, info.height, info.depth, capture ? ", frame captured" : "");
-		}
-		fs_image_free(&img);
-		fs_camera_close(cam);
-	}
-	printf("%s: %s\n", path, bad ? "NOT usable on this machine" : "usable on this machine");
-	return bad;
 }
 
 int main(int argc, char **argv)
@@ -589,9 +431,9 @@ int main(int argc, char **argv)
 		return cmd_board(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list")) {
 		if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help")))
-			return help(0);
+			return probe_help(0);
 		if (argc > 3)
-			return usage_error("list", "unexpected argument '%s'", argv[3]);
+			return probe_usage_error("list", "unexpected argument '%s'", argv[3]);
 		return cmd_list(argc > 2 ? argv[2] : "all");
 	}
 	if (cmd[0] == '-') {
@@ -600,6 +442,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (argc > 2)
-		return usage_error("list", "unexpected argument '%s'", argv[2]);
+		return probe_usage_error("list", "unexpected argument '%s'", argv[2]);
 	return cmd_list(cmd);
 }

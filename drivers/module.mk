@@ -32,12 +32,17 @@ DEPS_PACKAGES += libgpiod-dev gpiod libcamera-dev libcamera-ipa
 
 # fsprobe: lists GPIO chips/lines and cameras/formats for board bring-up.
 BINS += fsprobe
-bin_fsprobe_SRCS := drivers/probe/fsprobe.c
+bin_fsprobe_SRCS := $(wildcard drivers/probe/*.c)
 bin_fsprobe_LIBS := fsdrivers
 
 tests_image_LIBS := fsimage
 tests_drivers_LIBS := fsdrivers
 
 include tests/vm/module.mk
+
+# fsprobe --version names the commit (FW_GIT_COMMIT and its stamp come from
+# firmware/module.mk; '=' so it is read after every module.mk).
+$(B)/obj/drivers/probe/fsprobe.c.o: $(B)/gen/git_commit
+$(B)/obj/drivers/probe/fsprobe.c.o: KERNEL_CFLAGS = -DFSPROBE_GIT='"$(FW_GIT_COMMIT)"'
 
 include drivers/edgetpu/module.mk

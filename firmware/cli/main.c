@@ -1,14 +1,11 @@
-/* fieldscope — the field microscope firmware's program.
- *
- *   fieldscope run [--config FILE] [--set SECTION.KEY=VALUE]...
- *   fieldscope selftest [--config FILE]
- *   fieldscope segment IMAGE.png --out DIR [--model MODEL] [--config FILE]
- *   fieldscope config-doc
- *   fieldscope version
+/* fieldscope — the field microscope firmware's program: argument parsing
+ * only (getopt_long per subcommand); the work is in loop/.
  *
  * Exit status: 0 success, 1 a failure while running, 2 bad usage or config.
  */
 #include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,25 +13,79 @@
 
 #include "config/config.h"
 #include "loop/loop.h"
+#include "record/record.h"
+#include "report/report.h"
 
 #include "fieldscope_paths.h" /* generated: install paths (tools/image/module.mk) */
 
 #define DEFAULT_CONFIG FS_DEFAULT_CONFIG
 #define MAX_SETS 32
 
+typedef struct command {
+	const char *name;
+	const char *synopsis;
+	const char *help;
+	int options;          /* OPT_* this command takes */
+} command;
+
+enum { OPT_CONFIG = 1, OPT_SET = 2, OPT_OUT = 4, OPT_MODEL = 8 };
+
+static const command commands[] = {
+	{"run", "run [--config FILE] [--set SECTION.KEY=VALUE]...",
+	 "The acquisition loop (what systemd runs): self-test, then capture, segment and\n"
+	 "write FOVs until max_fovs, the end of a replay, or SIGINT/SIGTERM. Prints the\n"
+	 "run folder and totals.",
+	 OPT_CONFIG | OPT_SET},
+	{"selftest", "selftest [--config FILE] [--set SECTION.KEY=VALUE]...",
+	 "The boot checks only (LEDs, camera, model, accelerator, storage), each printed.", OPT_CONFIG | OPT_SET},
+	{"segment", "segment IMAGE.png --out DIR [--model MODEL.tflite] [--config FILE] [--set SECTION.KEY=VALUE]...",
+	 "The FOV pipeline on one image: writes DIR/<stem>/labels.png, labels_color.png,\n"
+	 "overlay.png and cells.csv. Without --model it takes the config's [model] cpu, or\n"
+	 "without a config the shipped model from the source tree or the installed share\n"
+	 "folder (the error lists every path tried).",
+	 OPT_CONFIG | OPT_SET | OPT_OUT | OPT_MODEL},
+	{"report", "report RUN_DIR [--out FILE.html]",
+	 "One self-contained HTML page of a run (no network needed: open it from a USB\n"
+	 "stick): slide summary, every FOV with its overlay thumbnail, counts, focus,\n"
+	 "backend and timings, and a histogram of cell areas. Default: RUN_DIR/report.html.",
+	 OPT_OUT},
+	{"verify", "verify RUN_DIR...",
+	 "Checks every FOV's COMPLETE (the hashes of its files), the audit log's hash chain\n"
+	 "and the run's own COMPLETE; prints what is intact, incomplete or altered.\n"
+	 "Exit status: 0 all intact, 1 something incomplete or altered, 2 bad usage.", 0},
+	{"config-doc", "config-doc", "Every key of fieldscope.conf and of a board file, with its default and range.", 0},
+	{"version", "version", "The firmware version and the git commit it was built from.", 0},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
 static void usage(FILE *o)
 {
-	fprintf(o, "usage:\n"
-		   "  fieldscope run [--config FILE] [--set SECTION.KEY=VALUE]...\n"
-		   "  fieldscope selftest [--config FILE] [--set SECTION.KEY=VALUE]...\n"
-		   "  fieldscope segment IMAGE.png --out DIR [--model MODEL.tflite] [--config FILE]\n"
-		   "  fieldscope config-doc     every config key with its default and range\n"
-		   "  fieldscope verify RUN_DIR...\n"
-		   "  fieldscope version\n"
-		   "The config defaults to " DEFAULT_CONFIG ".\n");
+	fputs("usage: fieldscope COMMAND [OPTION]...\n", o);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(o, "  fieldscope %s\n", commands[i].synopsis);
+	fputs("  fieldscope --version | --help | COMMAND --help\n"
+	      "Options take '--name VALUE' or '--name=VALUE'. The config defaults to " DEFAULT_CONFIG ".\n"
+	      "Exit status: 0 success, 1 failure while running (self-test, camera lost, storage full),\n"
+	      "2 bad usage or configuration.\n", o);
 }
 
-/* --set SECTION.KEY=VALUE, applied after the file (fw_config_set). */
+static void command_help(const command *c)
+{
+	printf("usage: fieldscope %s\n\n%s\n\n", c->synopsis, c->help);
+	if (c->options & OPT_CONFIG)
+		printf("  -c, --config FILE          fieldscope.conf to read (default " DEFAULT_CONFIG ")\n");
+	if (c->options & OPT_SET)
+		printf("  -s, --set SECTION.KEY=VAL  override one key after the file (not [board]); repeatable\n");
+	if (c->options & OPT_OUT)
+		printf("  -o, --out %-16s %s\n", strcmp(c->name, "report") ? "DIR" : "FILE",
+		       strcmp(c->name, "report") ? "results folder (created)" : "the HTML file to write");
+	if (c->options & OPT_MODEL)
+		printf("  -m, --model FILE           .tflite model instead of the config's\n");
+	printf("  -h, --help                 this help\n\nExit status: 0 success, 1 failure while running, 2 bad usage or config.\n");
+}
+
+/* --set SECTION.KEY=VALUE, applied after the file (fw_config_set: no
+ * [board] keys, no newlines or other control bytes). */
 static int apply_set(fw_config *cfg, const char *s, fs_err *err)
 {
 	char cwd[512];
@@ -43,8 +94,108 @@ static int apply_set(fw_config *cfg, const char *s, fs_err *err)
 	return fw_config_set(cfg, s, cwd, err);
 }
 
-static int run_command(const char *cmd, fw_config *cfg, const char *config, const char *out,
-		       const char *model, const char *image, const char **sets, int nsets);
+typedef struct args {
+	const command *cmd;
+	const char *config, *out, *model, *image;
+	const char *sets[MAX_SETS];
+	int nsets;
+} args;
+
+/* Parses argv[1..] of one command. Returns -1 to go on, else an exit code. */
+static int parse(const command *c, int argc, char **argv, args *a)
+{
+	static const struct option longs[] = {
+		{"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 's'},
+		{"out", required_argument, NULL, 'o'},    {"model", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	};
+	opterr = 0;
+	optind = 1;
+	int ch;
+	while ((ch = getopt_long(argc, argv, ":c:s:o:m:h", longs, NULL)) != -1) {
+		int need = ch == 'c' ? OPT_CONFIG : ch == 's' ? OPT_SET : ch == 'o' ? OPT_OUT : ch == 'm' ? OPT_MODEL : 0;
+		if (ch == 'h') {
+			command_help(c);
+			return 0;
+		}
+		if (ch == '?' || ch == ':' || (need && !(c->options & need))) {
+			/* A known option this command does not take has consumed its
+			 * value: name the option, not the value. */
+			const char *bad = argv[optind - 1];
+			if (need)
+				bad = ch == 'c' ? "--config" : ch == 's' ? "--set" : ch == 'o' ? "--out" : "--model";
+			fprintf(stderr, "fieldscope %s: %s '%s' (see 'fieldscope %s --help')\n", c->name,
+				ch == ':' ? "option needs a value:" : "unknown option", bad, c->name);
+			return 2;
+		}
+		if (ch == 'c')
+			a->config = optarg;
+		else if (ch == 'o')
+			a->out = optarg;
+		else if (ch == 'm')
+			a->model = optarg;
+		else if (ch == 's') {
+			if (a->nsets == MAX_SETS) {
+				fprintf(stderr, "fieldscope %s: more than %d --set options\n", c->name, MAX_SETS);
+				return 2;
+			}
+			a->sets[a->nsets++] = optarg;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if ((!strcmp(c->name, "segment") || !strcmp(c->name, "report")) && !a->image) {
+			a->image = argv[i];
+			continue;
+		}
+		fprintf(stderr, "fieldscope %s: unexpected argument '%s' (see 'fieldscope %s --help')\n", c->name,
+			argv[i], c->name);
+		return 2;
+	}
+	return -1;
+}
+
+/* The shipped model for `segment` on a machine without a config: next to
+ * a source tree's build (build/bin, build/asan/bin: nn/models a few folders
+ * up) or an installed prefix (bin/../share/fieldscope/models), else the
+ * configured default. Lists every path tried in err. */
+static int find_model(const fw_config *cfg, char *out, size_t size, fs_err *err)
+{
+	char exe[FW_PATH_MAX], tried[6 * (FW_PATH_MAX + 132)] = "";
+	const char *name = strrchr(cfg->model_cpu, '/');
+	name = name ? name + 1 : cfg->model_cpu;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char cand[6][FW_PATH_MAX + 128];
+	int nc = 0;
+	if (n > 0) {
+		exe[n] = '\0';
+		char *dir = dirname(exe);
+		const char *ups[] = {"/../..", "/../../..", "/../../../.."};
+		for (int i = 0; i < 3; i++)
+			snprintf(cand[nc++], sizeof cand[0], "%s%s/nn/models/%s", dir, ups[i], name);
+		snprintf(cand[nc++], sizeof cand[0], "%s/../share/fieldscope/models/%s", dir, name);
+	}
+	snprintf(cand[nc++], sizeof cand[0], "%s", cfg->model_cpu);
+	for (int i = 0; i < nc; i++) {
+		if (access(cand[i], R_OK) == 0) {
+			char *r = realpath(cand[i], NULL);
+			int len = snprintf(out, size, "%s", r ? r : cand[i]);
+			free(r);
+			if (len < (int)size)
+				return 0;
+		}
+		size_t used = strlen(tried);
+		if (used + strlen(cand[i]) + 4 < sizeof tried) {
+			tried[used] = '\n';
+			tried[used + 1] = tried[used + 2] = ' ';
+			memcpy(tried + used + 3, cand[i], strlen(cand[i]) + 1);
+		}
+	}
+	return fs_err_set(err, -ENOENT,
+			  "no model found; tried:%s\npass --model FILE.tflite, or set [model] cpu in a config (--config FILE)",
+			  tried);
+}
+
+static int run_command(fw_config *cfg, const args *a);
 
 /* fieldscope verify RUN_DIR...: exit 0 when every run verifies. */
 static int verify_command(int n, char **dirs)
@@ -77,100 +228,120 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		if (argc > 2 && strcmp(cmd, "help") == 0)
+			for (size_t i = 0; i < NCOMMANDS; i++)
+				if (!strcmp(commands[i].name, argv[2])) {
+					command_help(&commands[i]);
+					return 0;
+				}
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(cmd, "version")) {
-		printf("fieldscope %s\n", FW_VERSION);
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("fieldscope %s (git %s)\n", FW_VERSION, fw_git_commit());
 		return 0;
 	}
-	if (!strcmp(cmd, "verify"))
+	const command *c = NULL;
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, cmd))
+			c = &commands[i];
+	if (!c) {
+		fprintf(stderr, "fieldscope: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(c->name, "verify")) {
+		if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
+			command_help(c);
+			return 0;
+		}
 		return verify_command(argc - 2, argv + 2);
-	if (!strcmp(cmd, "config-doc")) {
+	}
+	args a = {.cmd = c};
+	int rc = parse(c, argc - 1, argv + 1, &a);
+	if (rc >= 0)
+		return rc;
+	if (!strcmp(c->name, "version")) {
+		printf("fieldscope %s (git %s)\n", FW_VERSION, fw_git_commit());
+		return 0;
+	}
+	if (!strcmp(c->name, "config-doc")) {
 		fw_config_print_doc(stdout);
 		return 0;
 	}
-	const char *config = NULL, *out = NULL, *model = NULL, *image = NULL;
-	const char *sets[MAX_SETS];
-	int nsets = 0;
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		const char **dst = !strcmp(a, "--config") ? &config : !strcmp(a, "--out") ? &out
-								    : !strcmp(a, "--model") ? &model : NULL;
-		if (dst || !strcmp(a, "--set")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "fieldscope: %s needs a value\n", a);
-				return 2;
-			}
-			if (dst) {
-				*dst = argv[++i];
-			} else if (nsets < MAX_SETS) {
-				sets[nsets++] = argv[++i];
-			} else {
-				fprintf(stderr, "fieldscope: --set '%s': more than %d --set options\n", argv[i + 1],
-					MAX_SETS);
-				return 2;
-			}
-		} else if (a[0] != '-' && !image && !strcmp(cmd, "segment")) {
-			image = a;
-		} else {
-			fprintf(stderr, "fieldscope: unexpected argument '%s'\n", a);
-			usage(stderr);
+	if (!strcmp(c->name, "report")) {
+		if (!a.image) {
+			fprintf(stderr, "fieldscope report: needs RUN_DIR (see 'fieldscope report --help')\n");
 			return 2;
 		}
+		fs_err err;
+		int n = 0;
+		if (fw_report(a.image, a.out, &n, &err)) {
+			fprintf(stderr, "fieldscope report: %s\n", err.msg);
+			return 1;
+		}
+		if (a.out)
+			printf("%s: %d FOV(s)\n", a.out, n);
+		else
+			printf("%s/report.html: %d FOV(s)\n", a.image, n);
+		return 0;
 	}
-
 	fw_config *cfg = calloc(1, sizeof *cfg);   /* large: not on the stack */
 	if (!cfg) {
 		fprintf(stderr, "fieldscope: out of memory\n");
 		return 1;
 	}
-	int rc = run_command(cmd, cfg, config, out, model, image, sets, nsets);
+	rc = run_command(cfg, &a);
 	free(cfg);
 	return rc;
 }
 
-static int run_command(const char *cmd, fw_config *cfg, const char *config, const char *out,
-		       const char *model, const char *image, const char **sets, int nsets)
+static int run_command(fw_config *cfg, const args *a)
 {
 	fs_err err;
 	fs_err_clear(&err);
-	int is_segment = !strcmp(cmd, "segment");
-	if (!config && is_segment && access(DEFAULT_CONFIG, R_OK) != 0) {
+	int is_segment = !strcmp(a->cmd->name, "segment");
+	int bare = !a->config && is_segment && access(DEFAULT_CONFIG, R_OK) != 0;
+	if (bare) {
 		fw_config_defaults(cfg);   /* a bare machine: built-in defaults */
-	} else if (fw_config_load(config ? config : DEFAULT_CONFIG, cfg, &err)) {
+	} else if (fw_config_load(a->config ? a->config : DEFAULT_CONFIG, cfg, &err)) {
 		fprintf(stderr, "fieldscope: %s\n", err.msg);
 		return 2;
 	}
-	for (int i = 0; i < nsets; i++)
-		if (apply_set(cfg, sets[i], &err)) {
+	for (int i = 0; i < a->nsets; i++)
+		if (apply_set(cfg, a->sets[i], &err)) {
 			fprintf(stderr, "fieldscope: %s\n", err.msg);
 			return 2;
 		}
 
 	if (is_segment) {
-		if (!image || !out) {
-			fprintf(stderr, "fieldscope: segment needs IMAGE.png and --out DIR\n");
+		if (!a->image || !a->out) {
+			fprintf(stderr, "fieldscope segment: needs IMAGE.png and --out DIR (see 'fieldscope segment --help')\n");
 			return 2;
 		}
+		char found[FW_PATH_MAX];
+		const char *model = a->model;
+		if (!model && bare) {
+			if (find_model(cfg, found, sizeof found, &err)) {
+				fprintf(stderr, "fieldscope segment: %s\n", err.msg);
+				return 2;
+			}
+			model = found;
+			fprintf(stderr, "fieldscope segment: model %s\n", model);
+		}
 		int n = 0;
-		if (fw_segment_file(cfg, image, out, model, stderr, &n, &err)) {
+		if (fw_segment_file(cfg, a->image, a->out, model, stderr, &n, &err)) {
 			fprintf(stderr, "fieldscope: %s\n", err.msg);
 			return 1;
 		}
-		printf("%s: %d cells\n", image, n);
+		printf("%s: %d cells\n", a->image, n);
 		return 0;
-	}
-	if (strcmp(cmd, "run") && strcmp(cmd, "selftest")) {
-		fprintf(stderr, "fieldscope: unknown command '%s'\n", cmd);
-		usage(stderr);
-		return 2;
 	}
 	if (fw_config_check(cfg, &err)) {
 		fprintf(stderr, "fieldscope: %s\n", err.msg);
 		return 2;
 	}
-	if (!strcmp(cmd, "selftest")) {
+	if (!strcmp(a->cmd->name, "selftest")) {
 		int blink = 0;
 		if (fw_selftest(cfg, stderr, &blink, &err)) {
 			fprintf(stderr, "fieldscope: self-test failed (blink code %d): %s\n", blink, err.msg);

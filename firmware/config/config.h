@@ -46,6 +46,9 @@ typedef struct fw_board {
 	char name[FW_NAME_MAX];
 	char path[FW_PATH_MAX];          /* the board file that was read */
 	double pixel_size_um;            /* object-side size of one pixel */
+	char objective[FW_NAME_MAX];     /* e.g. "40x/0.65 plan achromat" (run.json only) */
+	double magnification;            /* total, sensor side / object side; 0 = not given */
+	double sensor_pixel_um;          /* camera pixel pitch; 0 = not given */
 	char accelerator[16];            /* "none", "edgetpu" or "sim" */
 	fs_leds_config leds;             /* lines, patterns, status LED, button */
 	fs_camera_config camera;
@@ -67,10 +70,13 @@ typedef struct fw_config {
 	fw_board board;
 
 	char results_dir[FW_PATH_MAX];
+	char device_id[64];              /* "" = /etc/machine-id, else the host name */
+	char run_name[8];                /* "number": run-NNNN; "dated": DATE-DEVICE-run-NNNN */
 	int min_free_mb;
 	fw_trigger trigger;
 	double interval_s;
 	int max_fovs;                    /* 0 = until stopped */
+	int target_cells;                /* counting target for the slide (0 = none) */
 
 	char model_cpu[FW_PATH_MAX];
 	char model_cpu_sha256[65];       /* "" = not checked */
@@ -84,6 +90,10 @@ typedef struct fw_config {
 	int grow_px;                     /* per-cell dilation after labelling */
 	int connectivity;                /* 4 or 8 */
 	int max_image_mpx;               /* segment: refuse larger PNGs before decoding */
+	bool separate;                   /* split touching cells (watershed, proc/separate.c) */
+	double split_depth_px;           /* h-maxima depth for a split, px of distance */
+	double speck_fraction;           /* interior pieces < this x median area are dropped */
+	double clump_factor;             /* cells > this x median area are flagged clumps */
 	double focus_min;                /* below: the FOV is flagged blurred */
 	int inference_threads;           /* CPU threads for inference; 0 = auto */
 	char parallel[8];                /* "ops" (threads inside each invoke) or "tiles" */
@@ -99,7 +109,10 @@ typedef struct fw_config {
 	int error_blink_s;               /* blink the failure code before exit */
 
 	bool save_raw;
+	char save_raw_format[12];        /* "png" or "ome-tiff" */
 	int png_compression;             /* 0..9 */
+	char png_filter[12];             /* "up", "sub", "paeth", "none" or "adaptive" */
+	int write_threads;               /* PNG encoders per FOV; 0 = CPUs, at most 4 */
 } fw_config;
 
 /* Defaults for every key (no board). */

@@ -263,7 +263,8 @@ int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir
 {
 	fw_fov f;
 	memset(&f, 0, sizeof f);
-	fs_image label16 = {0}, overlay = {0};
+	fw_fov_views views;
+	memset(&views, 0, sizeof views);
 	fw_engine *e = NULL;
 	fw_proc *proc = NULL;
 	char dir[1024];
@@ -285,14 +286,16 @@ int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir
 		fs_err_prefix(err, "%s: ", image);
 		goto out;
 	}
-	if ((rc = fw_proc_new(w, h, &proc, err)) || (rc = fs_image_alloc(&label16, w, h, 1, 16, err)) ||
-	    (rc = fs_image_alloc(&overlay, w, h, 3, 8, err)))
+	if ((rc = fw_proc_new(w, h, &proc, err)) || (rc = fw_fov_views_alloc(&views, w, h, err)))
 		goto out;
 	fw_seg_opts so = {cfg->tile_overlap, cfg->threshold, fw_output_kind_of(cfg->model_output), 0, NULL, NULL};
 	fw_seg_stats st;
 	if ((rc = fw_segment(e, &f.seg, &so, f.mask, &st, err)) || (rc = fw_fov_analyse(&f, proc, cfg, err)))
 		goto out;
-	if ((rc = fw_fov_write_results(&f, dir, cfg, &label16, &overlay, NULL, err)))
+	fw_fov_meta meta = {.model_sha256 = fw_engine_sha256(e)};
+	fw_device_id(cfg, meta.device, sizeof meta.device);
+	fw_iso_now(meta.time, sizeof meta.time);
+	if ((rc = fw_fov_write_results(&f, dir, cfg, &meta, NULL, 0, &views, NULL, err)))
 		goto out;
 	if (ncells)
 		*ncells = f.ncells;
@@ -305,7 +308,6 @@ out:
 	fw_fov_free(&f);
 	fw_proc_free(proc);
 	fw_engine_close(e);
-	fs_image_free(&label16);
-	fs_image_free(&overlay);
+	fw_fov_views_free(&views);
 	return rc;
 }

@@ -43,68 +43,74 @@ fw_output_kind fw_output_kind_of(const char *s)
 										    : FW_OUTPUT_AUTO;
 }
 
+/* Median area of the cells not cut by the edge, for clump flags when plain
+ * components give no separation statistics. A bisection over the area
+ * range (about 20 passes over the cells) needs no buffer, so analysis stays
+ * allocation-free. */
+static double interior_median(const fw_cell *cells, int n, int w, int h)
+{
+	uint32_t lo = 0, hi = 0;
+	int m = 0;
+	for (int i = 0; i < n; i++) {
+		const fw_cell *c = &cells[i];
+		if (!c->area_px || c->x0 <= 0 || c->y0 <= 0 || c->x1 >= w - 1 || c->y1 >= h - 1)
+			continue;
+		hi = c->area_px > hi ? c->area_px : hi;
+		m++;
+	}
+	if (!m)
+		return 0;
+	/* Smallest area a with at least (m+1)/2 interior cells <= a. */
+	int want = (m + 1) / 2;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int k = 0;
+		for (int i = 0; i < n; i++) {
+			const fw_cell *c = &cells[i];
+			if (c->area_px && c->area_px <= mid && !(c->x0 <= 0 || c->y0 <= 0 || c->x1 >= w - 1 || c->y1 >= h - 1))
+				k++;
+		}
+		if (k >= want)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 int fw_fov_analyse(fw_fov *f, fw_proc *proc, const fw_config *cfg, fs_err *err)
 {
 	double t0 = fw_now_ms();
-	fw_label_opts lo = {cfg->connectivity, cfg->min_cell_area_px, cfg->grow_px};
 	int w = f->seg.width, h = f->seg.height;
-	int n = fw_label(proc, f->mask, w, h, &lo, f->labels, err);
-	if (n < 0)
-		return n;
+	int n;
+	f->specks = 0;
+	if (cfg->separate) {
+		/* The mask is 0/1, so threshold 1 gives the same foreground as
+		 * 128 on a probability map. */
+		fw_sep_opts so = {
+			.threshold = 1, .connectivity = cfg->connectivity, .h_px = cfg->split_depth_px,
+			.min_area_px = cfg->min_cell_area_px, .speck_frac = cfg->speck_fraction, .grow_px = cfg->grow_px,
+		};
+		fw_sep_stats st;
+		n = fw_label_separate(proc, f->mask, w, h, &so, f->labels, &st, err);
+		if (n < 0)
+			return n;
+		f->specks = st.specks;
+		f->median_area_px = st.median_area_px;
+	} else {
+		fw_label_opts lo = {cfg->connectivity, cfg->min_cell_area_px, cfg->grow_px};
+		n = fw_label(proc, f->mask, w, h, &lo, f->labels, err);
+		if (n < 0)
+			return n;
+	}
 	f->ncells = n;
 	fw_measure(f->labels, n, &f->seg, cfg->board.pixel_size_um, f->cells);
+	if (!cfg->separate)
+		f->median_area_px = interior_median(f->cells, n, w, h);
+	fw_cells_flag(f->cells, n, w, h, f->median_area_px, cfg->clump_factor, &f->counts);
 	f->confluence = fw_confluence(f->labels, w, h);
 	f->focus = fw_focus_score(&f->seg);
 	f->blurred = f->focus < cfg->focus_min;
 	f->t_analysis = fw_now_ms() - t0;
 	return 0;
-}
-
-static int add_hash(fw_fov_hashes *h, const char *path, const char *name, fs_err *err)
-{
-	if (!h || h->n == 8)
-		return 0;
-	snprintf(h->name[h->n], sizeof h->name[0], "%s", name);
-	int rc = fw_sha256_file(path, h->sha256[h->n], err);
-	h->n++;
-	return rc;
-}
-
-int fw_fov_write_png(const char *dir, const char *name, const fs_image *img, int compression, fw_fov_hashes *h,
-		  fs_err *err)
-{
-	char path[1200];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	int rc = fw_write_png(path, img, compression, err);
-	return rc ? rc : add_hash(h, path, name, err);
-}
-
-typedef struct csv_job {
-	const fw_fov *f;
-	double pixel_um;
-} csv_job;
-
-static int fill_cells(FILE *o, void *user)
-{
-	const csv_job *j = user;
-	return fw_cells_csv(o, j->f->cells, j->f->ncells, j->pixel_um);
-}
-
-int fw_fov_write_results(const fw_fov *f, const char *dir, const fw_config *cfg, fs_image *label16, fs_image *overlay,
-		      fw_fov_hashes *h, fs_err *err)
-{
-	int comp = cfg->png_compression;
-	fw_labels_to_image(f->labels, label16);
-	int rc = fw_fov_write_png(dir, "labels.png", label16, comp, h, err);
-	if (rc)
-		return rc;
-	fw_overlay(&f->seg, f->labels, f->cells, f->ncells, overlay);
-	if ((rc = fw_fov_write_png(dir, "overlay.png", overlay, comp, h, err)))
-		return rc;
-	csv_job cj = {f, cfg->board.pixel_size_um};
-	char path[1200];
-	snprintf(path, sizeof path, "%s/cells.csv", dir);
-	if ((rc = fw_write_text(path, fill_cells, &cj, err)))
-		return rc;
-	return add_hash(h, path, "cells.csv", err);
 }

@@ -1,6 +1,6 @@
 /* The inference stage: segment each FOV on the accelerator while it is
- * healthy (deadline, reset, retry, then the CPU for the rest of the run)
- * and analyse the mask. */
+ * healthy (deadline, reset, retry, then the CPU for the rest of the run).
+ * The mask's analysis is the writer's first step (write.c). */
 #include "pipeline_priv.h"
 
 #include <errno.h>
@@ -33,6 +33,7 @@ static int infer_fov(fw_pipeline *p, slot *s, fs_err *err)
 		s->f.tiles = st.tiles;
 		if (!rc) {
 			snprintf(s->backend, sizeof s->backend, "%s", fw_engine_name(e));
+			s->model_sha256 = fw_engine_sha256(e);
 			if (e == p->rig->accel && resets)
 				snprintf(s->why, sizeof s->why, "accelerator recovered after %d reset(s); last error: %.200s",
 					 resets, last_err);
@@ -71,7 +72,6 @@ static int infer_fov(fw_pipeline *p, slot *s, fs_err *err)
 void *infer_main(void *arg)
 {
 	fw_pipeline *p = arg;
-	const fw_config *cfg = p->cfg;
 	int idx;
 	for (;;) {
 		stage_idle(p, FW_STAGE_INFER);
@@ -98,10 +98,8 @@ void *infer_main(void *arg)
 			q_push(&p->writeq, idx);
 			continue;
 		}
-		if (fw_fov_analyse(&s->f, p->proc, cfg, &err)) {
-			pipe_fail(p, FW_BLINK_MODEL, "FOV %d: %s", s->fov, err.msg);
-			s->abandoned = 1;
-		}
+		/* Analysis runs in the writer: this stage is then inference only,
+		 * so with a fast accelerator the loop keeps inference's pace. */
 		q_push(&p->writeq, idx);
 	}
 	q_close(&p->writeq);

@@ -93,8 +93,8 @@ int fw_pipeline_new(const fw_config *cfg, FILE *log, fw_rig *rig, fw_record *rec
 		if (!rc)
 			rc = fw_fov_alloc(&s->f, w, h, 1, err);
 	}
-	if (!rc && !(rc = fs_image_alloc(&p->label16, w, h, 1, 16, err)))
-		rc = fs_image_alloc(&p->overlay, w, h, 3, 8, err);
+	if (!rc)
+		rc = fw_fov_views_alloc(&p->views, w, h, err);
 	if (rc) {
 		fw_pipeline_free(p);
 		return rc;
@@ -154,8 +154,7 @@ void fw_pipeline_free(fw_pipeline *p)
 			fs_image_free(&p->slots[i].frames[k]);
 		fw_fov_free(&p->slots[i].f);
 	}
-	fs_image_free(&p->label16);
-	fs_image_free(&p->overlay);
+	fw_fov_views_free(&p->views);
 	fw_proc_free(p->proc);
 	q_destroy(&p->freeq);
 	q_destroy(&p->inferq);

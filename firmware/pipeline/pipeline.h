@@ -29,17 +29,48 @@ typedef struct fw_fov {
 	uint32_t *labels;
 	fw_cell *cells;
 	int ncells;
+	fw_cell_counts counts;   /* border, clump and single interior cells */
+	int specks;              /* pieces dropped as specks (separation only) */
+	double median_area_px;   /* of the interior cells: what clumps are judged by */
+	int fov;                 /* number written into cells.csv (0 for `segment`) */
 	double focus, confluence;
 	int blurred, tiles;
 	double t_infer, t_segment, t_analysis;
 } fw_fov;
 
 /* File hashes collected for a FOV's COMPLETE marker. */
+#define FW_FOV_MAX_FILES 16
 typedef struct fw_fov_hashes {
-	char name[8][80];
-	char sha256[8][65];
+	char name[FW_FOV_MAX_FILES][80];
+	char sha256[FW_FOV_MAX_FILES][65];
 	int n;
 } fw_fov_hashes;
+
+/* What travels inside every image of a FOV (a PNG iTXt chunk, JSON). */
+typedef struct fw_fov_meta {
+	char device[64];
+	int run, fov;             /* 0 for `fieldscope segment` */
+	char time[40];            /* ISO 8601 UTC of the FOV's first frame */
+	const char *model_sha256; /* of the model behind the masks (may be NULL) */
+} fw_fov_meta;
+
+/* One image file of a FOV, encoded and written by fw_fov_write_images. */
+typedef struct fw_fov_image {
+	const char *name;          /* file name in the FOV folder */
+	const char *content;       /* "raw", "dpc", "input", "labels", "labels_color", "overlay" */
+	const fs_image *img;
+	const char *step;          /* illumination step or NULL */
+	const fs_frame_meta *frame;  /* camera metadata or NULL */
+	int ome_tiff;              /* write as OME-TIFF (grey only) instead of PNG */
+} fw_fov_image;
+
+/* Scratch images of the FOV's size for the result views (once per
+ * pipeline, never per FOV). */
+typedef struct fw_fov_views {
+	fs_image label16, overlay, colour;
+} fw_fov_views;
+int fw_fov_views_alloc(fw_fov_views *v, int w, int h, fs_err *err);
+void fw_fov_views_free(fw_fov_views *v);
 
 /* Buffers for a w x h FOV; alloc_seg: also the 8-bit analysed image
  * (otherwise the caller fills seg, e.g. from a PNG). */
@@ -47,15 +78,21 @@ int fw_fov_alloc(fw_fov *f, int w, int h, int alloc_seg, fs_err *err);
 void fw_fov_free(fw_fov *f);
 /* [model] output as the segmenter takes it. */
 fw_output_kind fw_output_kind_of(const char *model_output);
-/* Mask -> labels -> per-cell measures, confluence, focus, blurred. */
+/* Mask -> labels (separated by default) -> per-cell measures and flags,
+ * counts, confluence, focus, blurred. Never allocates. */
 int fw_fov_analyse(fw_fov *f, fw_proc *proc, const fw_config *cfg, fs_err *err);
-/* Writes DIR/name durably; adds its hash to h (may be NULL). */
-int fw_fov_write_png(const char *dir, const char *name, const fs_image *img, int compression, fw_fov_hashes *h,
-		     fs_err *err);
-/* labels.png (16-bit), overlay.png and cells.csv into dir; label16 and
- * overlay are scratch images of the FOV's size. */
-int fw_fov_write_results(const fw_fov *f, const char *dir, const fw_config *cfg, fs_image *label16,
-			 fs_image *overlay, fw_fov_hashes *h, fs_err *err);
+/* Encodes and durably writes n images into dir, in parallel on up to
+ * cfg->write_threads threads (every file written even if one fails: the
+ * first error is returned), each with pHYs and the metadata; the hashes
+ * go into h in the order given (h may be NULL). */
+int fw_fov_write_images(const char *dir, const fw_fov_image *imgs, int n, const fw_config *cfg,
+			const fw_fov_meta *meta, fw_fov_hashes *h, fs_err *err);
+/* The result files into dir: labels.png (16-bit), labels_color.png,
+ * overlay.png and cells.csv; extra images (raw frames, DPC) are written
+ * in the same parallel batch. */
+int fw_fov_write_results(const fw_fov *f, const char *dir, const fw_config *cfg, const fw_fov_meta *meta,
+			 const fw_fov_image *extra, int nextra, fw_fov_views *views, fw_fov_hashes *h,
+			 fs_err *err);
 
 /* ---- the three-stage loop ---------------------------------------------------- */
 

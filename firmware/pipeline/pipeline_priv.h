@@ -3,8 +3,10 @@
  *   queue.c    bounded queues of slot indexes between the threads
  *   fov.c      one FOV's analysis and result files (fw_fov)
  *   capture.c  trigger, LEDs, camera (with reopen), DPC
- *   infer.c    segmentation with accelerator fault handling, analysis
- *   write.c    the FOV folder and its COMPLETE marker
+ *   infer.c    segmentation with accelerator fault handling
+ *   write.c    analysis, the FOV folder and its COMPLETE marker
+ *   results.c  a FOV's images (parallel, with metadata) and cells.csv
+ *   ome.c      raw frames as OME-TIFF (libtiff)
  *   pipeline.c buffers, threads, stop
  */
 #ifndef FW_PIPELINE_PRIV_H
@@ -44,6 +46,8 @@ typedef struct slot {
 	fw_fov f;
 	char backend[32];
 	char why[512];
+	const char *model_sha256;   /* of the engine that segmented it */
+	char time[40];              /* ISO 8601 UTC of the first frame */
 	double t_capture, t_write;
 } slot;
 
@@ -52,8 +56,8 @@ struct fw_pipeline {
 	FILE *log;
 	fw_rig *rig;             /* capture: leds, cam; infer: engines, note */
 	fw_record *rec;
-	fw_proc *proc;           /* infer only */
-	fs_image label16, overlay;   /* writer only */
+	fw_proc *proc;           /* writer only (analysis) */
+	fw_fov_views views;      /* writer only */
 	slot slots[NSLOTS];
 	queue freeq, inferq, writeq;
 	pthread_t threads[3];
@@ -78,6 +82,10 @@ void stage_idle(fw_pipeline *p, int stage);
 
 /* A fatal problem: recorded (first one wins) and the pipeline stops. */
 void pipe_fail(fw_pipeline *p, int blink, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* One grey image as OME-TIFF bytes (ome.c): *out is malloc'd. */
+int fw_ome_tiff_encode(const fw_fov_image *im, const fw_config *cfg, const fw_fov_meta *m, char **out,
+		       size_t *out_len, fs_err *err);
 
 void *capture_main(void *arg);
 void *infer_main(void *arg);

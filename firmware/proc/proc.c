@@ -304,11 +304,12 @@ static void put_rgb(fs_image *im, int x, int y, uint8_t r, uint8_t g, uint8_t b)
 	p[2] = b;
 }
 
-static void draw_number(fs_image *im, int cx, int cy, unsigned v, int scale)
+static void draw_number(fs_image *im, int cx, int cy, unsigned v, int scale, int dx, int dy, uint8_t r8,
+			uint8_t g8, uint8_t b8)
 {
 	char s[12];
 	int n = snprintf(s, sizeof s, "%u", v);
-	int gw = 4 * scale, x0 = cx - (n * gw) / 2, y0 = cy - (5 * scale) / 2;
+	int gw = 4 * scale, x0 = cx - (n * gw) / 2 + dx, y0 = cy - (5 * scale) / 2 + dy;
 	for (int i = 0; i < n; i++)
 		for (int r = 0; r < 5; r++)
 			for (int c = 0; c < 3; c++) {
@@ -316,13 +317,17 @@ static void draw_number(fs_image *im, int cx, int cy, unsigned v, int scale)
 					continue;
 				for (int sy = 0; sy < scale; sy++)
 					for (int sx = 0; sx < scale; sx++)
-						put_rgb(im, x0 + i * gw + c * scale + sx, y0 + r * scale + sy, 255, 255, 0);
+						put_rgb(im, x0 + i * gw + c * scale + sx, y0 + r * scale + sy, r8, g8, b8);
 			}
 }
 
 void fw_overlay(const fs_image *g, const uint32_t *lab, const fw_cell *cells, int n, fs_image *rgb)
 {
 	int w = g->width, h = g->height;
+	/* Outline colours chosen to stand out on grey DPC images and to tell
+	 * the flags apart: green = counted cell, blue = cut by the border,
+	 * orange = likely clump. */
+	static const uint8_t colour[4][3] = {{0, 255, 64}, {40, 140, 255}, {255, 120, 0}, {255, 120, 0}};
 	for (int y = 0; y < h; y++) {
 		const uint8_t *src = g->data + (size_t)y * g->stride;
 		uint8_t *dst = rgb->data + (size_t)y * rgb->stride;
@@ -332,37 +337,67 @@ void fw_overlay(const fs_image *g, const uint32_t *lab, const fw_cell *cells, in
 			int edge = l && ((x == 0 || lab[k - 1] != l) || (x == w - 1 || lab[k + 1] != l) ||
 					 (y == 0 || lab[k - (size_t)w] != l) || (y == h - 1 || lab[k + (size_t)w] != l));
 			if (edge) {
-				dst[3 * x] = 0;
-				dst[3 * x + 1] = 255;
-				dst[3 * x + 2] = 64;
+				uint32_t f = l <= (uint32_t)n ? cells[l - 1].flags & 3u : 0;
+				dst[3 * x] = colour[f][0];
+				dst[3 * x + 1] = colour[f][1];
+				dst[3 * x + 2] = colour[f][2];
 			} else {
 				dst[3 * x] = dst[3 * x + 1] = dst[3 * x + 2] = src[x];
 			}
 		}
 	}
-	/* Ids as large as the cell allows (1..3x the 3x5 font), so dense
-	 * fields stay readable. */
+	/* Ids as large as the cell allows (1..3x the 3x5 font), yellow on a
+	 * black shadow so they read on light and dark backgrounds; a cell too
+	 * narrow for its id gets none rather than a smudge over neighbours. */
 	for (int i = 0; i < n; i++) {
 		const fw_cell *c = &cells[i];
 		if (!c->area_px)
 			continue;
 		int digits = c->id >= 10000 ? 5 : c->id >= 1000 ? 4 : c->id >= 100 ? 3 : c->id >= 10 ? 2 : 1;
-		int scale = (c->x1 - c->x0 + 1) / (4 * digits);
+		int cw = c->x1 - c->x0 + 1;
+		if (cw < 4 * digits - 1 || c->y1 - c->y0 + 1 < 5)
+			continue;
+		int scale = cw / (4 * digits);
 		scale = scale < 1 ? 1 : scale > 3 ? 3 : scale;
-		draw_number(rgb, (int)lround(c->cx), (int)lround(c->cy), c->id, scale);
+		int cx = (int)lround(c->cx), cy = (int)lround(c->cy);
+		draw_number(rgb, cx, cy, c->id, scale, 1, 1, 0, 0, 0);
+		draw_number(rgb, cx, cy, c->id, scale, 0, 0, 255, 255, 0);
 	}
 }
 
-int fw_cells_csv(FILE *out, const fw_cell *cells, int n, double pixel_um)
+void fw_labels_color(const uint32_t *lab, fs_image *rgb)
 {
-	fprintf(out, "cell_id,area_px,area_um2,centroid_x_px,centroid_y_px,bbox_x,bbox_y,bbox_w,bbox_h,"
-		     "perimeter_px,perimeter_um,circularity,mean_intensity\n");
+	int w = rgb->width, h = rgb->height;
+	for (int y = 0; y < h; y++) {
+		uint8_t *dst = rgb->data + (size_t)y * rgb->stride;
+		const uint32_t *src = lab + (size_t)y * (size_t)w;
+		for (int x = 0; x < w; x++) {
+			uint32_t l = src[x];
+			if (!l) {
+				dst[3 * x] = dst[3 * x + 1] = dst[3 * x + 2] = 0;
+				continue;
+			}
+			/* A multiplicative hash scatters consecutive ids over the
+			 * colour cube; each channel kept in 64..255 so no cell is
+			 * near the black background. */
+			uint32_t c = l * 2654435761u;
+			dst[3 * x] = (uint8_t)(64 + (c >> 24) % 192);
+			dst[3 * x + 1] = (uint8_t)(64 + (c >> 16 & 0xff) % 192);
+			dst[3 * x + 2] = (uint8_t)(64 + (c >> 8 & 0xff) % 192);
+		}
+	}
+}
+
+int fw_cells_csv(FILE *out, int fov, const fw_cell *cells, int n, double pixel_um)
+{
+	fprintf(out, "fov,cell_id,area_px,area_um2,centroid_x_px,centroid_y_px,bbox_x,bbox_y,bbox_w,bbox_h,"
+		     "perimeter_px,perimeter_um,circularity,mean_intensity,border,clump\n");
 	for (int i = 0; i < n; i++) {
 		const fw_cell *c = &cells[i];
-		fprintf(out, "%u,%u,%.4f,%.3f,%.3f,%d,%d,%d,%d,%.3f,%.4f,%.4f,%.3f\n", c->id, c->area_px,
+		fprintf(out, "%d,%u,%u,%.4f,%.3f,%.3f,%d,%d,%d,%d,%.3f,%.4f,%.4f,%.3f,%d,%d\n", fov, c->id, c->area_px,
 			c->area_px * pixel_um * pixel_um, c->cx, c->cy, c->x0, c->y0, c->x1 - c->x0 + 1,
 			c->y1 - c->y0 + 1, c->perimeter_px, c->perimeter_px * pixel_um, c->circularity,
-			c->mean_intensity);
+			c->mean_intensity, !!(c->flags & FW_CELL_BORDER), !!(c->flags & FW_CELL_CLUMP));
 	}
 	return ferror(out) ? -EIO : 0;
 }

@@ -136,12 +136,19 @@ double fw_confluence(const uint32_t *labels, int w, int h);
 /* 16-bit label image from labels (same size). */
 void fw_labels_to_image(const uint32_t *labels, fs_image *label16);
 
+/* A colour view of the labels for people: background black, each cell a
+ * bright colour from its id (neighbouring ids differ strongly). rgb is RGB
+ * 8-bit of the labels' size. labels.png stays the exact data. */
+void fw_labels_color(const uint32_t *labels, fs_image *rgb);
+
 /* RGB overlay: the grey image, cell outlines in colour and each cell's id
  * at its centroid. out must be RGB 8-bit of the same size. */
 void fw_overlay(const fs_image *grey8, const uint32_t *labels, const fw_cell *cells, int n,
 		fs_image *rgb);
 
-/* Writes cells.csv content: header and one row per cell. */
-int fw_cells_csv(FILE *out, const fw_cell *cells, int n, double pixel_size_um);
+/* Writes cells.csv content: header and one row per cell, each starting
+ * with fov (so tables of several FOVs pool) and ending with the border and
+ * clump flags as 0/1. */
+int fw_cells_csv(FILE *out, int fov, const fw_cell *cells, int n, double pixel_size_um);
 
 #endif

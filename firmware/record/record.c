@@ -1,4 +1,4 @@
-#include "record.h"
+#include "record_priv.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -16,29 +16,6 @@
  * just before they are written. It is kept at least this size, and at
  * least twice run.json (whose tmp copy coexists with the old one). */
 #define RESERVE_MIN (256u << 10)
-
-struct fw_record {
-	const fw_config *cfg;
-	FILE *log;
-	fw_record_rig rig;
-	fw_checks checks;
-	char run_dir[600];
-	int run_no;
-	fw_audit audit;
-	int audit_ok;
-	char started[32], ended[32];
-
-	pthread_mutex_t mu;      /* everything below */
-	char status[600];
-	int failed, blink;
-	int fell_back;
-	char fallback_why[320];
-	FILE *fovs;              /* RUN/.fovs.part: every FOV's run.json entry */
-	uint64_t reserve;        /* bytes held in RUN/.reserve */
-	size_t json_len;         /* last run.json size */
-	int nrec, fovs_done, cells_total, fovs_discarded;
-	double infer_ms_total, t_first, t_last;
-};
 
 void fw_checks_add(fw_checks *cs, FILE *log, const char *name, int ok, const char *fmt, ...)
 {
@@ -58,12 +35,19 @@ int fw_record_new(const fw_config *cfg, FILE *log, fw_record **out, fs_err *err)
 {
 	*out = NULL;
 	fw_record *rec = calloc(1, sizeof *rec);
-	if (!rec)
+	if (rec)
+		rec->records = calloc(MAX_RECORDS, sizeof *rec->records);
+	if (!rec || !rec->records) {
+		free(rec);
 		return fs_err_set(err, -ENOMEM, "out of memory for the run record");
+	}
 	rec->cfg = cfg;
 	rec->log = log;
 	pthread_mutex_init(&rec->mu, NULL);
 	fw_iso_now(rec->started, sizeof rec->started);
+	fw_device_id(cfg, rec->device, sizeof rec->device);
+	if (gethostname(rec->host, sizeof rec->host - 1) != 0)
+		snprintf(rec->host, sizeof rec->host, "unknown");
 	*out = rec;
 	return 0;
 }
@@ -76,11 +60,39 @@ void fw_record_free(fw_record *rec)
 	if (rec->fovs)
 		fclose(rec->fovs);
 	pthread_mutex_destroy(&rec->mu);
+	free(rec->records);
 	free(rec);
 }
 
 int fw_record_has_dir(const fw_record *rec) { return rec->audit_ok; }
 const char *fw_record_dir(const fw_record *rec) { return rec->run_dir; }
+const char *fw_record_device(const fw_record *rec) { return rec->device; }
+
+void fw_device_id(const fw_config *cfg, char *out, size_t size)
+{
+	if (cfg->device_id[0]) {
+		snprintf(out, size, "%s", cfg->device_id);
+		return;
+	}
+	/* machine-id is unique per installation and stable across reboots;
+	 * 12 hex digits keep names short and still distinct. */
+	char id[64] = "";
+	FILE *f = fopen("/etc/machine-id", "r");
+	if (f) {
+		if (!fgets(id, sizeof id, f))
+			id[0] = '\0';
+		fclose(f);
+	}
+	size_t n = strspn(id, "0123456789abcdef");
+	if (n >= 12) {
+		snprintf(out, size, "%.12s", id);
+		return;
+	}
+	if (gethostname(id, sizeof id - 1) != 0 || !id[0])
+		snprintf(id, sizeof id, "unknown");
+	id[sizeof id - 1] = '\0';
+	snprintf(out, size, "%s", id);
+}
 int fw_record_run_no(const fw_record *rec) { return rec->run_no; }
 
 /* The supervisor records a stop or a stall while a stuck writer may hold
@@ -198,7 +210,7 @@ static int write_fovs_json(FILE *o, const fw_record *rec)
 	/* Every FOV, however many: the entries are streamed from the part
 	 * file, so memory stays flat over a run of any length. */
 	fputs("  \"fovs\": [", o);
-	if (rec->fovs && rec->nrec) {
+	if (rec->fovs && rec->nstream) {
 		fflush(rec->fovs);
 		rewind(rec->fovs);
 		char buf[8192];
@@ -210,7 +222,9 @@ static int write_fovs_json(FILE *o, const fw_record *rec)
 		if (bad)
 			return -EIO;
 	}
-	fputs("],\n", o);
+	fputs("],\n  ", o);
+	fw_record_slide_json(o, rec);
+	fputs(",\n", o);
 	return 0;
 }
 
@@ -221,13 +235,17 @@ static int append_fov_json(fw_record *rec, const fw_fov_record *f, fs_err *err)
 	if (!o)
 		return fs_err_set(err, -EBADF, "%s/.fovs.part: not open", rec->run_dir);
 	long at = ftell(o);
-	fprintf(o, "%s\n    {\"fov\": %d, \"dir\": \"fov-%05d\", \"cells\": %d, \"confluence\": %.5f, "
+	fprintf(o, "%s\n    {\"fov\": %d, \"dir\": \"fov-%05d\", \"cells\": %d, \"border\": %d, "
+		   "\"clumps\": %d, \"interior_single\": %d, \"specks\": %d, \"confluence\": %.5f, "
 		   "\"focus\": %.3f, \"blurred\": %s, \"tiles\": %d, \"backend\": ",
-		rec->nrec ? "," : "", f->fov, f->fov, f->cells, f->confluence, f->focus, f->blurred ? "true" : "false",
-		f->tiles);
+		rec->nstream ? "," : "", f->fov, f->fov, f->cells, f->border, f->clumps, f->interior_single, f->specks,
+		f->confluence, f->focus, f->blurred ? "true" : "false", f->tiles);
 	fw_json_str(o, f->backend);
 	fputs(", \"why\": ", o);
 	fw_json_str(o, f->why);
+	fputs(", \"time\": ", o);
+	fw_json_str(o, f->time);
+	fprintf(o, ", \"frame_sequence\": %u, \"area_mm2\": %.6f", f->frame_seq, f->area_mm2);
 	fprintf(o, ", \"timings_ms\": {\"capture\": %.1f, \"inference\": %.1f, \"segment\": %.1f, "
 		   "\"analysis\": %.1f, \"write\": %.1f}}",
 		f->t_capture, f->t_infer, f->t_segment, f->t_analysis, f->t_write);
@@ -239,7 +257,7 @@ static int append_fov_json(fw_record *rec, const fw_fov_record *f, fs_err *err)
 			fseek(o, at, SEEK_SET);
 		return fs_err_set(err, -e, "%s/.fovs.part: append failed: %s", rec->run_dir, strerror(e));
 	}
-	rec->nrec++;
+	rec->nstream++;
 	return 0;
 }
 
@@ -249,7 +267,13 @@ static int fill_run_json(FILE *o, void *user)
 	const fw_record *rec = user;
 	const fw_config *cfg = rec->cfg;
 	const fw_record_rig *rig = &rec->rig;
-	fprintf(o, "{\n  \"firmware\": \"fieldscope\",\n  \"firmware_version\": \"%s\",\n", FW_VERSION);
+	fprintf(o, "{\n  \"firmware\": \"fieldscope\",\n  \"firmware_version\": \"%s\",\n  \"git_commit\": ", FW_VERSION);
+	fw_json_str(o, fw_git_commit());
+	fputs(",\n  \"device\": ", o);
+	fw_json_str(o, rec->device);
+	fputs(",\n  \"hostname\": ", o);
+	fw_json_str(o, rec->host);
+	fputs(",\n", o);
 	fprintf(o, "  \"run\": %d,\n  \"status\": ", rec->run_no);
 	fw_json_str(o, rec->status[0] ? rec->status : "running");
 	fprintf(o, ",\n  \"ok\": %s,\n  \"started\": \"%s\",\n  \"ended\": ", rec->failed ? "false" : "true",
@@ -260,8 +284,12 @@ static int fill_run_json(FILE *o, void *user)
 		fputs("null", o);
 	fputs(",\n  \"board\": ", o);
 	fw_json_str(o, cfg->board.name[0] ? cfg->board.name : cfg->board_ref);
-	fprintf(o, ",\n  \"pixel_size_um\": %.6g,\n  \"image\": {\"width\": %d, \"height\": %d, \"depth\": %d},\n",
-		cfg->board.pixel_size_um, rig->width, rig->height, rig->depth);
+	fprintf(o, ",\n  \"pixel_size_um\": %.6g,\n  \"optics\": {\"objective\": ", cfg->board.pixel_size_um);
+	fw_json_str(o, cfg->board.objective);
+	fprintf(o, ", \"magnification\": %.6g, \"sensor_pixel_um\": %.6g, \"pixel_size_um\": %.6g},\n",
+		cfg->board.magnification, cfg->board.sensor_pixel_um, cfg->board.pixel_size_um);
+	fprintf(o, "  \"image\": {\"width\": %d, \"height\": %d, \"depth\": %d},\n", rig->width, rig->height,
+		rig->depth);
 	fputs("  \"models\": {\"cpu\": ", o);
 	write_engine_json(o, rig->cpu);
 	fputs(", \"accelerator\": ", o);
@@ -336,7 +364,25 @@ int fw_record_start(fw_record *rec, const fw_record_rig *rig, const fw_checks *c
 {
 	rec->rig = *rig;
 	rec->checks = *checks;
-	int rc = fw_run_dir_create(rec->cfg->results_dir, rec->run_dir, sizeof rec->run_dir, &rec->run_no, err);
+	/* Dated names pool: folders of many devices and days sort and never
+	 * collide. The device id is reduced to characters safe in any file
+	 * system (a USB stick is often FAT). */
+	char prefix[96] = "";
+	if (!strcmp(rec->cfg->run_name, "dated")) {
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		size_t n = strftime(prefix, sizeof prefix, "%Y%m%dT%H%MZ-", &tm);
+		for (const char *c = rec->device; *c && n < sizeof prefix - 2; c++) {
+			int ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+				 *c == '.' || *c == '_';
+			prefix[n++] = ok ? *c : '_';
+		}
+		prefix[n++] = '-';
+		prefix[n] = '\0';
+	}
+	int rc = fw_run_dir_create_named(rec->cfg->results_dir, prefix, rec->run_dir, sizeof rec->run_dir,
+					 &rec->run_no, err);
 	if (rc)
 		return rc;
 	rc = fw_audit_open(&rec->audit, rec->run_dir, err);
@@ -368,7 +414,18 @@ int fw_record_fov(fw_record *rec, const fw_fov_record *f, fs_err *err)
 	rec->fovs_done++;
 	rec->cells_total += f->cells;
 	rec->infer_ms_total += f->t_infer;
-	int rc = append_fov_json(rec, f, err);
+	if (!f->blurred) {
+		rec->usable_fovs++;
+		rec->usable_cells += f->cells;
+		rec->usable_mm2 += f->area_mm2;
+	}
+	if (rec->nrec < MAX_RECORDS)
+		rec->records[rec->nrec++] = *f;
+	/* The tables and the streamed entry first: run.json, written last,
+	 * is what says the FOV was recorded. */
+	int rc = fw_record_write_tables(rec, err);
+	if (!rc)
+		rc = append_fov_json(rec, f, err);
 	if (!rc)
 		rc = write_run_json(rec, err);
 	if (!rc)
@@ -403,7 +460,9 @@ void fw_record_finish(fw_record *rec)
 	fw_record_audit(rec, "run_end", "status=%s fovs=%d cells=%d", status, fovs, cells);
 	fs_err werr;
 	pthread_mutex_lock(&rec->mu);
-	int wrc = write_run_json(rec, &werr);
+	int wrc = fw_record_write_tables(rec, &werr);
+	if (!wrc)
+		wrc = write_run_json(rec, &werr);
 	pthread_mutex_unlock(&rec->mu);
 	if (!wrc && !failed) {
 		char path[700];
@@ -444,6 +503,8 @@ void fw_record_get_totals(fw_record *rec, fw_record_totals *t)
 	snprintf(t->status, sizeof t->status, "%s", rec->status);
 	t->fovs = rec->fovs_done;
 	t->cells = rec->cells_total;
+	t->usable_fovs = rec->usable_fovs;
+	t->usable_cells = rec->usable_cells;
 	t->wall_s = rec->t_last > rec->t_first ? (rec->t_last - rec->t_first) / 1e3 : 0;
 	t->infer_s = rec->infer_ms_total / 1e3;
 	t->fovs_per_min = t->wall_s > 0 ? rec->fovs_done * 60.0 / t->wall_s : 0;

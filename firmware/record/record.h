@@ -45,10 +45,14 @@ void fw_checks_add(fw_checks *cs, FILE *log, const char *name, int ok, const cha
 /* One completed FOV as run.json lists it. */
 typedef struct fw_fov_record {
 	int fov, cells, blurred, tiles;
+	int border, clumps, interior_single, specks;   /* fw_cells_flag counts, specks dropped */
 	double focus, confluence;
 	char backend[32];
 	char why[512];
 	double t_capture, t_infer, t_segment, t_analysis, t_write;
+	char time[40];                 /* ISO 8601 UTC of the FOV's first frame */
+	unsigned frame_seq;            /* the camera's sequence number of that frame */
+	double area_mm2;               /* imaged area of the FOV */
 } fw_fov_record;
 
 /* What run.json says about the hardware and models (set once, after the
@@ -67,6 +71,7 @@ typedef struct fw_record_totals {
 	char run_dir[600];
 	char status[600];
 	int fovs, cells, fell_back;
+	int usable_fovs, usable_cells;   /* not blurred: the slide summary's count */
 	double wall_s, infer_s, fovs_per_min;
 } fw_record_totals;
 
@@ -82,6 +87,12 @@ int fw_record_start(fw_record *rec, const fw_record_rig *rig, const fw_checks *c
 /* Whether start got as far as the audit log (a run folder to record in). */
 int fw_record_has_dir(const fw_record *rec);
 const char *fw_record_dir(const fw_record *rec);
+/* The device id in run.json, every image's metadata and the audit log:
+ * [storage] device_id, else /etc/machine-id (first 12 hex digits), else
+ * the host name. */
+const char *fw_record_device(const fw_record *rec);
+/* The same resolution for callers without a record (`fieldscope segment`). */
+void fw_device_id(const fw_config *cfg, char *out, size_t size);
 int fw_record_run_no(const fw_record *rec);
 
 /* First fatal problem wins (status and blink code); later ones are only

@@ -1,13 +1,53 @@
-/*
- * Private to firmware/record: run-folder reading shared by the verifier
- * (verify.c) and start-up recovery (recover.c).
- */
+/* Private to firmware/record: the record's state, shared by record.c
+ * (run folder, audit, run.json) and tables.c (fovs.csv, summary.csv and
+ * the slide summary), and the run-folder reading shared by the verifier
+ * (verify.c) and start-up recovery (recover.c). */
 #ifndef FW_RECORD_PRIV_H
 #define FW_RECORD_PRIV_H
 
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "record.h"
+#include "store/store.h"
+
+/* FOVs kept in memory for fovs.csv and the slide summary; run.json's FOV
+ * list is streamed from RUN/.fovs.part and has no limit. */
+#define MAX_RECORDS 4096
+
+struct fw_record {
+	const fw_config *cfg;
+	FILE *log;
+	fw_record_rig rig;
+	fw_checks checks;
+	char run_dir[600];
+	int run_no;
+	fw_audit audit;
+	int audit_ok;
+	char started[32], ended[32];
+	char device[64], host[64];
+
+	pthread_mutex_t mu;      /* everything below */
+	char status[600];
+	int failed, blink;
+	int fell_back;
+	char fallback_why[320];
+	fw_fov_record *records;
+	int nrec, fovs_done, cells_total, fovs_discarded;
+	FILE *fovs;              /* RUN/.fovs.part: every FOV's run.json entry */
+	int nstream;             /* entries in it */
+	uint64_t reserve;        /* bytes held in RUN/.reserve */
+	size_t json_len;         /* last run.json size */
+	int usable_fovs, usable_cells;   /* FOVs not blurred, and their cells */
+	double usable_mm2;
+	double infer_ms_total, t_first, t_last;
+};
+
+/* Caller holds mu. The slide summary as a run.json member (no leading
+ * comma) and the two tables, written durably next to run.json. */
+void fw_record_slide_json(FILE *o, const fw_record *rec);
+int fw_record_write_tables(const fw_record *rec, fs_err *err);
 
 /* A small text file (< size bytes) into buf, NUL-terminated. */
 int rec_read_small(const char *path, char *buf, size_t size, fs_err *err);

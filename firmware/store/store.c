@@ -47,21 +47,6 @@ int fw_sha256_file(const char *path, char hex[65], fs_err *err)
 	return 0;
 }
 
-void fw_json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 int fw_fsync_dir(const char *path, fs_err *err)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -261,7 +246,21 @@ int fw_mkdir_p(const char *path, fs_err *err)
 	return 0;
 }
 
-int fw_run_dir_create(const char *results, char *path, size_t size, int *number, fs_err *err)
+/* The run number of a folder name "run-N" or "PREFIX-run-N" (0 if none),
+ * so numbering continues across both naming schemes. */
+static int run_number_of(const char *name)
+{
+	const char *p = NULL;
+	for (const char *q = strstr(name, "run-"); q; q = strstr(q + 1, "run-"))
+		if (q == name || q[-1] == '-')
+			p = q;
+	int n;
+	char tail;
+	return p && sscanf(p, "run-%d%c", &n, &tail) == 1 && n > 0 ? n : 0;
+}
+
+int fw_run_dir_create_named(const char *results, const char *prefix, char *path, size_t size, int *number,
+			    fs_err *err)
 {
 	int rc = fw_mkdir_p(results, err);
 	if (rc)
@@ -272,15 +271,13 @@ int fw_run_dir_create(const char *results, char *path, size_t size, int *number,
 	int max = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		int n;
-		char tail;
-		if (sscanf(de->d_name, "run-%d%c", &n, &tail) == 1 && n > max)
-			max = n;
+		int n = run_number_of(de->d_name);
+		max = n > max ? n : max;
 	}
 	closedir(d);
 	/* mkdir is atomic: if another process took the number, take the next. */
 	for (int n = max + 1; n < max + 1000; n++) {
-		if (snprintf(path, size, "%s/run-%04d", results, n) >= (int)size)
+		if (snprintf(path, size, "%s/%srun-%04d", results, prefix, n) >= (int)size)
 			return fs_err_set(err, -ENAMETOOLONG, "%s: path too long", results);
 		rc = fw_mkdir_durable(path, 0, err);
 		if (rc == -EEXIST)
@@ -290,6 +287,11 @@ int fw_run_dir_create(const char *results, char *path, size_t size, int *number,
 		return rc;
 	}
 	return fs_err_set(err, -EEXIST, "%s: no free run number", results);
+}
+
+int fw_run_dir_create(const char *results, char *path, size_t size, int *number, fs_err *err)
+{
+	return fw_run_dir_create_named(results, "", path, size, number, err);
 }
 
 /* ---- audit log ----------------------------------------------------------- */

@@ -47,6 +47,10 @@ int fw_free_bytes(const char *path, uint64_t *out, fs_err *err);
 /* Creates RESULTS/run-NNNN with NNNN one above the highest present; path
  * receives the folder, *number its number. */
 int fw_run_dir_create(const char *results_dir, char *path, size_t size, int *number, fs_err *err);
+/* The same with a name prefix (RESULTS/PREFIXrun-NNNN, e.g.
+ * "20261201T0930Z-scope7-"); numbering counts both forms. */
+int fw_run_dir_create_named(const char *results_dir, const char *prefix, char *path, size_t size, int *number,
+			    fs_err *err);
 
 /* ---- audit log ----------------------------------------------------------- */
 
@@ -76,7 +80,7 @@ int fw_audit_verify(const char *path, fs_err *err);
 void fw_sha256_hex(const void *data, size_t size, char hex[65]);
 int fw_sha256_file(const char *path, char hex[65], fs_err *err);
 
-/* JSON string with escapes. */
-void fw_json_str(FILE *out, const char *s);
+/* fw_json_str, the one JSON string writer, lives in json/json.h. */
+#include "json/json.h"
 
 #endif

@@ -11,6 +11,8 @@
 
 /* The firmware version in run.json, the audit log and `fieldscope version`. */
 #define FW_VERSION "0.1.0"
+/* `git describe` of the source tree at build time ("unknown" outside git). */
+const char *fw_git_commit(void);
 
 /* CLOCK_MONOTONIC in milliseconds (never jumps with the wall clock). */
 double fw_now_ms(void);

@@ -135,9 +135,9 @@ static void test_label(check_state *cs)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	fw_cells_csv(f, cells, n4, 0.5);
+	fw_cells_csv(f, 7, cells, n4, 0.5);
 	fclose(f);
-	CHECK(cs, strstr(buf, "1,100,25.0000,6.500,6.500,2,2,10,10,") != NULL, "csv row: %s", buf);
+	CHECK(cs, strstr(buf, "\n7,1,100,25.0000,6.500,6.500,2,2,10,10,") != NULL, "csv row: %s", buf);
 	free(buf);
 	check_end(cs);
 

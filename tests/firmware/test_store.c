@@ -65,6 +65,10 @@ int main(void)
 	mkdir(p2, 0755);
 	CHECK(&cs, fw_run_dir_create(path, run, sizeof run, &n2, &e) == 0 && n2 == 8, "after run-0007: %d", n2);
 	CHECK(&cs, strstr(run, "run-0008") != NULL, "path %s", run);
+	CHECK(&cs, fw_run_dir_create_named(path, "20261201T0930Z-scope7-", run, sizeof run, &n2, &e) == 0 && n2 == 9,
+	      "dated after run-0008: %d", n2);
+	CHECK(&cs, strstr(run, "/20261201T0930Z-scope7-run-0009") != NULL, "path %s", run);
+	CHECK(&cs, fw_run_dir_create(path, run, sizeof run, &n2, &e) == 0 && n2 == 10, "plain after dated: %d", n2);
 	check_end(&cs);
 
 	check_begin(&cs, "audit_chain_verifies_and_detects_edits");

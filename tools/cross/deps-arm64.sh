@@ -11,7 +11,7 @@ set -u
 # engine, drivers and firmware link against (see */module.mk).
 host_pkgs=(crossbuild-essential-arm64 qemu-user-static pkg-config)
 arm64_pkgs=(libpng-dev:arm64 libgpiod-dev:arm64 libsystemd-dev:arm64 nettle-dev:arm64 libusb-1.0-0-dev:arm64
-            libcamera-dev:arm64)
+            libcamera-dev:arm64 libtiff-dev:arm64)
 
 missing=()
 for p in "${host_pkgs[@]}" "${arm64_pkgs[@]}"; do

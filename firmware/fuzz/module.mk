@@ -3,7 +3,7 @@
 # is linked with the drivers it fills (LED and camera configs) without
 # libgpiod/libcamera: their backends compile to "not built in" stubs.
 FWFUZZ_CFG_SRCS := firmware/fuzz/fuzz_config.c $(wildcard firmware/config/*.c) firmware/util/util.c \
-                   firmware/store/store.c $(wildcard drivers/leds/*.c) $(wildcard drivers/camera/*.c) \
+                   firmware/store/store.c $(wildcard firmware/json/*.c) $(wildcard drivers/leds/*.c) $(wildcard drivers/camera/*.c) \
                    $(wildcard drivers/err/*.c drivers/image/*.c)
 FWFUZZ_PNG_SRCS := firmware/fuzz/fuzz_png.c $(wildcard drivers/err/*.c drivers/image/*.c)
 

@@ -9,7 +9,7 @@ import sys
 
 def main():
     path = sys.argv[1]
-    lines = open(path).read().split("\n")
+    lines = open(path, encoding="utf-8", errors="surrogateescape").read().split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     for kv in sys.argv[2:]:
@@ -38,7 +38,7 @@ def main():
                 lines += [f"[{section}]", f"{key} = {value}"]
         else:
             lines.insert(sec_end, f"{key} = {value}")
-    open(path, "w").write("\n".join(lines) + "\n")
+    open(path, "w", encoding="utf-8", errors="surrogateescape").write("\n".join(lines) + "\n")
 
 
 main()

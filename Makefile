@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # fieldscope — top-level build. Non-recursive: each module adds to the
 # variables below from its own module.mk so parallel work does not collide.
 #

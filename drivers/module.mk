@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # drivers/: hardware and I/O backends, the fsprobe bring-up tool and the VM
 # test tier (make test-vm). Two libraries, so that a program that only
 # reads PNGs (fsnn) does not link libgpiod or libcamera:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # firmware/: the supervisory loop (libfsfw.a) and the `fieldscope` program.
 LIBS += fsfw
 lib_fsfw_SRCS := $(filter-out firmware/cli/% firmware/fuzz/%,$(wildcard firmware/*/*.c))

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fsnn — fieldscope's static-graph 8-bit inference engine.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # nn/: the inference engine (libfsnn.a) and its command-line tool fsnn.
 LIBS += fsnn
 # Kernels: the portable ones (ref/, common/, generic/) everywhere, the SIMD variants

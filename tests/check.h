@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Minimal test protocol shared by every C test program: each case prints
  * "PASS <name>" or "FAIL <name>: <why>"; tests/run.sh counts the lines.

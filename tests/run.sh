@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs every test program and script and prints one summary line.
 # Usage: tests/run.sh SAN_BUILD_DIR REL_BUILD_DIR [FILTER]
 #

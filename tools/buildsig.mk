@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tools/buildsig.mk — rebuild objects when what they were compiled with
 # changes. Features are detected when the Makefile is read (pkg-config for
 # libcamera, libgpiod, ...): when `make deps` installs libcamera-dev after a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Installs the Debian packages fieldscope needs. As root it runs apt-get;
 # otherwise it prints the exact command to run and fails.
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Generates the single-op test vectors in tests/vectors/ops/.
 
 Every case is one small quantised .tflite model written with

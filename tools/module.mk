@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tools/: developer tooling. Nothing here is built by `make all` or needed
 # by `make test`; the generated vectors are committed.
 #

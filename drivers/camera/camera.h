@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * camera — one interface over three backends that deliver grey frames:
  *   "v4l2"      V4L2 mmap streaming (GREY, Y10, Y12, Y16, YUYV, 8-bit Bayer)

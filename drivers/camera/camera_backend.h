@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Private to drivers/camera: the function table each backend fills in. */
 #ifndef FS_CAMERA_BACKEND_H
 #define FS_CAMERA_BACKEND_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* "file" backend: replays PNGs. The folder holds either PNG files (one
  * combined image per capture) or one sub-folder of PNGs per illumination
  * step; fs_camera_set_step picks the sub-folder and each step keeps its

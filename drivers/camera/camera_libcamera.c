@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* "libcamera" backend: a thin C wrapper over libcamera/lc_shim.cpp. When
  * the project is built without libcamera (no pkg-config entry) the backend
  * is present but every call says so. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* "v4l2" backend: V4L2 memory-mapped streaming from USB/industrial cameras.
  * Delivers grey from GREY, Y10, Y12, Y16, YUYV (luma) or 8-bit Bayer
  * (2x2 average, so all four orders give the same grey). */

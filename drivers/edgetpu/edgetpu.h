@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * edgetpu — the Coral USB Accelerator (Edge TPU) driven in C over libusb-1.0.
  *

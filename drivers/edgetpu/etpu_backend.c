@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The fsnn backend for "edgetpu-custom-op": the engine runs the CPU ops
  * around the node and hands the node's tensors here. One stick serves all

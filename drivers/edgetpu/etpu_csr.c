@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Register bring-up and shut-down of the runtime device, and the DFU
  * firmware download of the boot ROM. The sequences (order, read-modify-

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Finding, opening and closing the stick. It is followed by its bus/port
  * path because the USB ID changes when the firmware starts. Every open

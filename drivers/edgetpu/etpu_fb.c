@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Bounds-checked FlatBuffers and FlexBuffers reading for the Edge TPU's
  * compiled programs. Model files are untrusted input (the fuzzer feeds

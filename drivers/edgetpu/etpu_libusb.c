@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libusb-1.0 behind etpu_usb_ops. Only this file includes <libusb.h>, so
  * the driver logic can run against a test double. Each instance has its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The compiled Edge TPU program: edgetpu-custom-op options (FlexBuffer map,
  * key "4") → DWN1 Package → MultiExecutable → Executables (instruction

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to drivers/edgetpu: the bounds-checked FlatBuffers/FlexBuffers
  * reader, the parsed DWN1 executable and the device state.

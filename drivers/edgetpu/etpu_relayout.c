@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Output re-layout: the TPU writes each output as per-tile blocks (its
  * OutputLayout tables say where element (y, x, 0) of every tile landed);

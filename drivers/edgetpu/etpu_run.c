@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * One inference: walk the executable's DMA hints in order on the single
  * bulk-OUT endpoint (8-byte header + payload in ≤ 1 MiB transfers per DMA,

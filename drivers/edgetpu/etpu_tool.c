@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The command line of `fsedgetpu` and `fsnn edgetpu` (same code, so the
  * two cannot drift): list, probe and exercise a Coral USB Accelerator.

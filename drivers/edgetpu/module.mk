@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # drivers/edgetpu: the Coral USB Accelerator over libusb-1.0, as its own
 # library (libfsedgetpu.a: libusb-1.0, nettle for the firmware's SHA-256)
 # so that only programs that drive the stick link libusb.

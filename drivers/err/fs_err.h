@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fs_err — the error value used by drivers/ and firmware/: a negative
  * errno-style code plus a message that names the file, device or field and

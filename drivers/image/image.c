@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* PNG files through libpng's classic API: the simplified png_image API
  * would gamma-convert 16-bit data, and microscope frames must keep their
  * raw sensor values. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * image — grey/RGB 8- or 16-bit image buffers and PNG files (libpng).
  * Buffers are allocated once by the caller's choice (fs_image_alloc) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* PNG writing through libpng's classic API (16-bit samples keep their raw
  * values), with a fixed row filter and metadata chunks when asked. */
 #include "image.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "leds.h"
 #include "leds_backend.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * leds — illumination LEDs, a status LED and a push button on GPIO lines.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to drivers/leds: the function table each backend fills in.
  * Output index i < n_lines is cfg.lines[i]; index n_lines is the status

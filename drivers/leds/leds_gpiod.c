@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* "gpiod" backend: libgpiod 1.6 character-device API (Debian 12, Raspberry
  * Pi OS bookworm). Only this file knows libgpiod; a v2 backend would be a
  * second file filling the same fs_leds_ops. When the project is built

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * leds_gpiod — the "gpiod" LED backend's own options (libgpiod 1.6).
  */

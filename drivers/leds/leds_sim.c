@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* "sim" backend: GPIO lines in memory, for tests and the simulated board.
  * Lookups follow the same rules (and give the same errors) as gpiod. Its
  * options and inspection functions are declared in leds_sim.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * leds_sim — the "sim" LED backend's own options and inspection: GPIO
  * lines in memory that record every change, for tests and the simulated

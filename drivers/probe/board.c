@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fsprobe board FILE: a board file checked against this machine's
  * hardware (every LED, status and button line requested, the camera opened
  * and one frame captured). */

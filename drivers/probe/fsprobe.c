@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fsprobe — board bring-up: list what the drivers see, light a pattern,
  * watch the button, grab frames. The VM tier drives the real kernel
  * drivers through it too.

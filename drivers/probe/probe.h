@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Shared by fsprobe's files: fsprobe.c (list, light, button, capture,
  * main) and board.c (fsprobe board FILE). */
 #ifndef FS_PROBE_H

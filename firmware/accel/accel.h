@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * accel — inference accelerators, chosen by the board's
  * `[board] accelerator = NAME` from a table of providers (accel.c). A

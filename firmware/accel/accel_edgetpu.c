@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The Coral USB Accelerator as an accelerator provider: the edgetpu fsnn
  * backend (drivers/edgetpu) claims the model's edgetpu-custom-op nodes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * accel_sim — the simulated accelerator ("[board] accelerator = sim"): the
  * fsnn CPU kernels behind the engine's supervised worker, with injectable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fieldscope — the field microscope firmware's program: argument parsing
  * only (getopt_long per subcommand); the work is in loop/.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Board files: the key table's keys plus the [illumination] sequence and
  * the [leds] map (lines, patterns, status LED, button). */
 #include "config_priv.h"

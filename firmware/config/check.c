@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Semantic checks after parsing: what the key table's ranges cannot say
  * (models exist, steps name patterns, the LED guard covers each step). */
 #include "config_priv.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * config — fieldscope.conf and board/<name>.conf: a small INI dialect
  * ("[section]", "key = value", '#' or ';' comments), table-driven so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to firmware/config: the key tables (keys.c) that the parser
  * (config.c) and the outputs (output.c: run.json snapshot, config-doc)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Every key of fieldscope.conf and of a board file: where it is stored,
  * its range, default and the line `fieldscope config-doc` prints. */
 #include "config_priv.h"

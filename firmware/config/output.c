@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The config as others read it: the JSON snapshot in run.json and the
  * reference text of `fieldscope config-doc`, both from the key tables. */
 #include "config_priv.h"

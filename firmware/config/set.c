@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* --set SECTION.KEY=VALUE: one override parsed with the file parser's own
  * key table, so it gets the same range checks and messages. */
 #include "config_priv.h"

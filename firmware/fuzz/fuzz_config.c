@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer harness for the config parser: each input is parsed as a
  * fieldscope.conf and as a board file, from an exactly sized heap copy (no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer harness for the PNG path the firmware takes (fieldscope segment,
  * the file camera): the header is read first and its size checked against

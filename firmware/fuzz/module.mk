@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # firmware/fuzz: libFuzzer harnesses for the config parser and the PNG path,
 # built like nn/fuzz (clang, every object instrumented). The config parser
 # is linked with the drivers it fills (LED and camera configs) without

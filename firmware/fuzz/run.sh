@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs a firmware fuzzer on a corpus seeded from the committed configs or
 # PNGs. Usage: firmware/fuzz/run.sh config|png FUZZER WORK_DIR SECONDS [libFuzzer args]
 # Exit status is the fuzzer's: non-zero when it found a crash or leak.

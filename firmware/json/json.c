@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 #include "json.h"
 
 size_t fw_utf8_len(const unsigned char *s)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * json — the firmware's one JSON string writer. Every JSON file the
  * firmware writes (run.json, COMPLETE markers, the config snapshot) goes

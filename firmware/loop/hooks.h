@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to firmware/loop: what a board's LED backend adds to a run
  * beyond the production path, found by backend name (fw_board_hooks_find).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The three entry points: fw_run (self-test, then the pipeline under the
  * supervisor, with its record), fw_selftest (the checks only) and
  * fw_segment_file (the same FOV pipeline on one image file). */

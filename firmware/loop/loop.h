@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * loop — the supervisory loop: the self-test (selftest/), then the FOV
  * pipeline (pipeline/) with its record (record/), while the calling thread

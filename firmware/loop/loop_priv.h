@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to firmware/loop: the supervisor (supervisor.c) and the board
  * hooks (hooks.h, simboard.c) that loop.c drives.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What only the simulated board does in a run (see hooks.h). Its LED
  * backend's inspection functions are reached here and nowhere else in the
  * firmware, so the production path carries no simulation. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The main thread's part while the stages run: it takes SIGINT/SIGTERM
  * synchronously (and the board hooks' signal), tells systemd WATCHDOG and
  * STOPPING, and blinks fatal error codes on the status LED. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The capture stage: wait for the trigger, check free space, light each
  * step, capture (reopening a lost camera with backoff), combine DPC. */
 #include "pipeline_priv.h"

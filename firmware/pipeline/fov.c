@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The FOV pipeline after inference, shared by `fieldscope run` (a slot of
  * the three-thread loop) and `fieldscope segment` (one image file): the
  * analysis of a mask and the result files a person reads. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The inference stage: segment each FOV on the accelerator while it is
  * healthy (deadline, reset, retry, then the CPU for the rest of the run).
  * The mask's analysis is the writer's first step (write.c). */

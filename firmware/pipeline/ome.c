@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Raw frames as OME-TIFF through libtiff ([storage] save_raw_format =
  * ome-tiff): the file Fiji/Bio-Formats, QuPath and napari open with its
  * physical pixel size, channel (illumination step) name and acquisition

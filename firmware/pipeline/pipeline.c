@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The pipeline's life: buffers before the first frame, the three stage
  * threads, a stop request, and the fatal-failure path every stage uses. */
 #include "pipeline_priv.h"

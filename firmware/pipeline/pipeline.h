@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pipeline — the FOV pipeline. Per field of view: capture (trigger, LEDs
  * per illumination step, camera with reopen on faults, DPC) -> inference

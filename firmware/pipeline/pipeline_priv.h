@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to firmware/pipeline: what the stage threads share.
  *   queue.c    bounded queues of slot indexes between the threads

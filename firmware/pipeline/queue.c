@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Bounded queues of slot indexes joining capture, inference and writer. */
 #include "pipeline_priv.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* A FOV's result files: every image encoded once into memory (with its
  * pixel size and a JSON description), hashed from that memory and written
  * durably, several images in parallel; then cells.csv. Shared by the loop's

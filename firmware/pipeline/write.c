@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The writer stage: each FOV's analysis (labels, cells, flags, focus),
  * then its folder (raw frames, the analysed image and the shared FOV
  * results, encoded in parallel), its COMPLETE marker last, then run.json. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proc — per-FOV image analysis after inference: DPC, focus score,
  * connected components, per-cell measures and the overlay a person reads.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Instance separation: seeded watershed on the distance transform of the
  * thresholded map, with seeds chosen by their dynamics (h-maxima).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * record — what a run leaves on the data partition besides the FOV
  * folders: RESULTS/run-NNNN, the hash-chained audit.log, run.json

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Private to firmware/record: the record's state, shared by record.c
  * (run folder, audit, run.json) and tables.c (fovs.csv, summary.csv and
  * the slide summary), and the run-folder reading shared by the verifier

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Start-up recovery of runs that never ended (kill -9, power cut, a
  * watchdog restart): what the FOV markers prove goes into the audit log,
  * the leftovers go, and run.json stops saying "running". Runs that ended

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The run as tables a lab opens in a spreadsheet (fovs.csv: one row per
  * completed FOV; summary.csv: the slide in one row) and the slide summary
  * in run.json. Cells are counted in usable fields only: a blurred FOV is

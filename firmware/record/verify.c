@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* `fieldscope verify RUN_DIR`: what a lab (or the kill -9 and disk-full
  * tests) needs to trust a run folder without Python: the audit chain
  * holds, every FOV with a COMPLETE marker has each file it lists with the

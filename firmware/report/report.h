@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * report — `fieldscope report RUN_DIR`: one self-contained HTML page a
  * person opens from a USB stick, with no network: the run and slide

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The engine: one model, hashed against its pin, loaded and prepared once,
  * invoked either inline (CPU) or in a supervised worker thread with a
  * deadline (accelerators), and reset when an invoke hangs. What an

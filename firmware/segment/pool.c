@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Helper threads for tile-parallel CPU inference. Each has its own fsnn
  * context (arena) over the engine's shared read-only model, created with
  * the engine so that no FOV pays for threads or arenas. */

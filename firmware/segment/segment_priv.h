@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to firmware/segment: the engine object shared by engine.c (load,
  * pin, invoke with a deadline, reset), pool.c (helper threads running

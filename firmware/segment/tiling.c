@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Tiling and stitching: the tile grid for any image size, the lookups
  * between pixels and the model's quantised tensors, and one fw_segment
  * call spread over the engine's contexts (pool.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * selftest — the boot checks, in order, each logged and kept for run.json
  * and the audit log: LEDs (every pattern lights, reads back and goes dark;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * util — the small helpers every firmware stage needs once: a monotonic
  * clock in milliseconds, an interruption-safe sleep, UTC timestamps, the

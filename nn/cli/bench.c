@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fsnn bench: latency of one invoke (median and min over --runs after
  * --warmup) with --threads threads inside the invoke, or throughput of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers shared by the fsnn sub-commands; see cli.h. */
 #include <errno.h>
 #include <stdarg.h>

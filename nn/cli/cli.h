@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to nn/cli: helpers the fsnn sub-commands share (messages, JSON
  * strings, the engine options every command takes).

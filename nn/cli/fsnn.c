@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fsnn — inspect, run and time .tflite models with the fsnn engine.
  *

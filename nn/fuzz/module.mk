@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # nn/fuzz: libFuzzer harness for the .tflite reader (make fuzz).
 # Built with Debian's clang straight from the engine's sources, since the
 # fuzzer instruments every object it links.

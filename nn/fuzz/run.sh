@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs the reader fuzzer for a fixed time on a corpus seeded from the
 # committed models. Usage: nn/fuzz/run.sh FUZZER WORK_DIR SECONDS [libFuzzer args]
 # Exit status is the fuzzer's: non-zero when it found a crash or leak.

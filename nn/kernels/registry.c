@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The table of CPU kernels, one per builtin op the engine supports. An op
  * missing from this table reads as "unsupported op" at load time. */
 #include <stddef.h>

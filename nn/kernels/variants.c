@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The table of fast kernel variants, in order of preference per op, and
  * the choice made once at prepare (CMSIS-NN's wrapper that picks the

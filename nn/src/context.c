@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Contexts: everything one invoke needs that is not read-only — the arena,
  * the scratch buffer, the per-tensor data pointers and, for delegated ops,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Run-time CPU feature detection for kernel variants, and the
  * FSNN_KERNELS selection syntax. Binaries are built for the baseline ISA

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Status texts, dtype tables and the one error formatter the engine uses. */
 #include <stdio.h>
 #include <string.h>

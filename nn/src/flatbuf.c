@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Read-only, bounds-checked FlatBuffers access for the .tflite reader.
  *

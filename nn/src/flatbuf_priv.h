@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to the reader: bounds-checked FlatBuffers primitives beyond the
  * scalar accessors in nn_internal.h. Nothing here trusts the file: every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to nn/src: the pieces of the engine core that model.c, planner.c
  * and context.c share (the kernel interface itself is nn_internal.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Model loading: map the file, parse it (reader.c), bind every node to a
  * CPU kernel or a registered backend, prepare it once, then plan memory.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to nn/: the parsed model, the kernel interface and the helpers
  * kernels share. Not installed, not included outside nn/ (tests may).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Names of TFLite's BuiltinOperator codes (schema.fbs), for messages and
  * `fsnn info`. Indexed by code; codes past the table get "BUILTIN_<n>".

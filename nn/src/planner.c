@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Memory planner. Every activation gets an offset in one arena, chosen the
  * way TensorFlow Lite Micro's GreedyMemoryPlanner does: tensors in order of

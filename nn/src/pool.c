@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A fixed set of workers that run one nn_parallel_for at a time. Tasks are
  * handed out through an atomic counter (any thread may run any task); the

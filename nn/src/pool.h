@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to nn/src: the worker threads a context owns, so ops can split
  * their output rows or channels (nn_parallel_for in nn_internal.h). Started

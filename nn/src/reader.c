@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The .tflite reader: turns model->file into tensors, nodes, inputs and
  * outputs, trusting nothing in the file.

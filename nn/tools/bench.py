@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """make bench, engine part: fsnn (fast and reference kernels), ONNX Runtime
 and LiteRT.js side by side in one run, on the same models and inputs.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # make bench, engine part: fsnn (fast and reference kernels), ONNX Runtime and
 # LiteRT.js side by side on the default M2U-Net (1024 and 2048) and the golden
 # models, at 1 thread and all cores. A thin wrapper over nn/tools/bench.py

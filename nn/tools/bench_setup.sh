@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Sets up what make bench's peers need, under build/bench (nothing is
 # installed outside the build folder):
 #   (default)      onnxruntime-node and @litertjs/core, pinned in

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """op_bisect — find the first operator whose output differs between fsnn and
 the LiteRT oracle (tools/oracle/run.mjs).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # arm64 tier: cross-build the project for aarch64 (Raspberry Pi 4/5, Debian 12
 # arm64) with `make cross`, then run every test program of that build here
 # under qemu-user. The engine's vectors and golden models must stay bit-exact

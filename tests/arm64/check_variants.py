@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Reads `fsnn info --json` on stdin; checks each CONV_2D op got kernel
 variant WANT_CONV and each DEPTHWISE_CONV_2D op "neon".
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Random-shape CONV_2D and DEPTHWISE_CONV_2D models: the fast kernel
 variants must give the reference kernels' bytes exactly.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The engine stays embeddable anywhere: libfsnn.a (release build) may only
 # call into libc, libm and libpthread -- no libgpiod, libcamera, libsystemd,
 # nettle, libpng, and nothing from drivers/ or firmware/. Every symbol the

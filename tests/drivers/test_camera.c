@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* drivers/camera against the "file" replay backend, plus the errors of the
  * hardware backends on a machine without cameras. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* drivers/leds against the in-process "sim" backend (and the gpiod
  * backend's errors on a machine without GPIO chips). */
 #include <errno.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Failure is a value, never an abort: every fault the emulator injects
 # (FAKE_ETPU_FAULT) either recovers (reset-and-reopen, DFU again after a
 # re-plug) or ends in one clear message naming the device and what was

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Short libFuzzer run of the compiled-model reader (drivers/edgetpu/fuzz):
 # a fixed number of inputs mutated from the shared *_edgetpu.tflite files
 # with a fixed seed, so CI replays what passed here. PASS when nothing

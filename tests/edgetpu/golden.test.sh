@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Wire-identical to libedgetpu: for every golden recording in
 # ../shared/coral-emulator/golden, run fsedgetpu against the emulator with
 # the same start state, speed, clocks, firmware image and inputs, and

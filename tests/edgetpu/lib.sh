@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Shared by tests/edgetpu/*.test.sh: builds the Coral emulator (a stand-in
 # libusb-1.0.so.0 from ../shared/coral-emulator) into the build folder once,
 # and runs fsedgetpu against it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The driver against a test double behind etpu_usb_ops (no libusb, no
  * emulator): discovery failures, permissions, link speed policy, the DFU

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The compiled-model reader against hostile input: the shared
  * *_edgetpu.tflite files parse; every truncation and thousands of random

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The udev rules cover both USB identities of the stick (boot ROM and
 # runtime), give group fieldscope access, and parse as udev rules
 # (udevadm's own checker when this udev has it).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # [board] accelerator = edgetpu in the firmware: with no stick the self-test
 # says so and the run goes on the CPU; with a stick (the Coral emulator from
 # ../shared behind its stand-in libusb) the self-test reports where it is and

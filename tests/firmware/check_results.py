@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Checks fieldscope results folders as a lab would trust them.
 
   check_results.py RESULTS_DIR [--leds-off] [--run-complete]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # fieldscope behaves like a Unix tool: help on stdout with exit 0 for every
 # command, --version with the git commit, --opt=value forms, unknown options
 # and extra arguments named with exit 2, and `segment` finding the shipped

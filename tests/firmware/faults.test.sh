@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Faults: kill -9 at random instants, a full filesystem, the camera
 # vanishing mid-run. Uses the release build (FS_REL_BIN) for speed.
 set -u

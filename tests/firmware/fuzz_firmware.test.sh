@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Short libFuzzer runs of the config parser and the PNG path (firmware/fuzz),
 # beside the model reader's (tests/nn/fuzz_reader.test.sh): a fixed count of
 # inputs with a fixed seed, so every machine replays what passed here; new

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """ini_set.py FILE SECTION.KEY=VALUE...: sets keys in an INI file in place,
 replacing a key already there and adding a missing section at the end.
 The firmware rejects repeated sections and keys (issue 12), so tests that

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Shared helpers for tests/firmware/*.test.sh (sourced, not run).
 # Env from tests/run.sh: FS_TOP, FS_BIN (ASan), FS_REL_BIN (release), PYTHON.
 FS_TOP=${FS_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The supervisory loop end to end on the simulated board: normal runs,
 # restart numbering, DPC, signals, the button, bad configs, `segment`,
 # accelerator hangs. Every run must leave every simulated LED dark.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End to end on the shared Octopi RBC DPC images: `fieldscope segment` on
 # whole 2048x2048 images (9 overlapping 1024x1024 tiles each) with the
 # default RBC model, scored against the masks. Tiling must not cost accuracy:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Issue 12: the holes a hostile tester found, each a case that failed before
 # the fix, and the short, deterministic version of the trust figures
 # (kills, FOVs verified by `fieldscope verify`, lost = 0, disk-full ends).

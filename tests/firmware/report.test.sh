@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # fieldscope report: a self-contained HTML page of a run. Checked as text
 # (the numbers of run.json, no external references) and, where Debian's
 # chromium is installed, rendered headless: a screenshot is taken, the page

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # What a lab reads: metadata inside every PNG (pHYs, iTXt JSON), fovs.csv and
 # summary.csv agreeing with run.json, the slide summary counting usable FOVs
 # only, cells.csv flags, and run.json staying valid JSON whatever bytes the

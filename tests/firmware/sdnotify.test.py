@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """systemd supervision: the loop sends READY=1 after its self-test, WATCHDOG=1
 at half of WATCHDOG_USEC while it runs, and STOPPING=1 on SIGTERM — checked
 with a private notify socket in place of systemd."""

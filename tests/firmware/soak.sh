@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # make soak: the long version of tests/firmware/reliability.test.sh, for
 # release checks (minutes). Random kill -9 with every completed FOV checked by
 # `fieldscope verify`, disk full at random instants, the fuzzers for a while,

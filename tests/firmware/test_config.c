@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fieldscope.conf and board files: every error is one line naming the
  * file:line, key, value and what is allowed. */
 #include <stdlib.h>

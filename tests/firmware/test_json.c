@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The one JSON string writer: output is valid JSON (and UTF-8) whatever
  * bytes a path or name holds. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* DPC, focus score, connected components, cell measures, overlay. */
 #include <math.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Instance separation (fw_separate): touching discs, specks, border cells,
  * clumps, workspace and option errors. */
 #include <math.h>

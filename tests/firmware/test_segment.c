@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Tiling and stitching, model hashes, inference deadline/reset. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Durable writes, run numbering, the hash-chained audit log. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Issue 12 item 4: WATCHDOG=1 means progress. A stage stuck in a call
 that never returns (here the writer opening a FIFO where run.json.tmp
 goes, as a hung NFS or SD card would block it) stops the pings within

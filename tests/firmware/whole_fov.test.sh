@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Whole-FOV inference: with the default memory limit a 2048x2048 field runs
 # through M2U-Net in one pass (the engine re-plans the model at the frame's
 # size), with [segmentation] max_arena_mb = 0 in 1024x1024 tiles; with an

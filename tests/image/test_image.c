@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* PNG round trips at 8 and 16 bits, conversions, and bad files. */
 #include <stdio.h>
 #include <stdlib.h>

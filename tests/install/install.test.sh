@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Fast checks of what tools/image installs and packages (part of make test;
 # about 10 s). The slow ones have their own targets: make deb-test (install +
 # purge in a Debian 12 chroot), make image / image-test (the SD image in QEMU),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Smoke test of the make bench driver (nn/tools/bench.py): one run of a tiny
 # model through fsnn (default and reference kernels) and, when the npm peers
 # are already installed under build/bench, LiteRT.js; results.json must be

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # `fsnn info` inspects Edge TPU models without the hardware (it lists the
 # edgetpu-custom-op and the CPU ops around it), while a plain load — `fsnn
 # run` — fails with one line naming the missing "edgetpu" backend.

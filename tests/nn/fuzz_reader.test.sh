@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Short libFuzzer run of the model reader (nn/fuzz): builds the fuzzer with
 # clang beside the release build and runs FUZZ_RUNS inputs from the
 # committed models with a fixed seed. A fixed count (not a time limit) keeps

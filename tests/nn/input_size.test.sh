@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Whole-FOV inference at the engine level: a fully convolutional model
 # loaded at another input size re-plans every shape and the arena, runs with
 # the fast kernels giving the reference's bytes, and a size the graph cannot

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """int8 weights must be symmetric (zero point 0): TFLite's int8 spec requires
 it and the kernels ignore the weight zero point for int8. A file breaking the
 rule must be refused at load with an error naming the op and the tensor,

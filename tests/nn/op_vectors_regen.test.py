@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """The committed single-op vectors (tests/vectors/ops) match their generator.
 
 tools/gen_op_vectors.py --check rebuilds every model, input and case.txt

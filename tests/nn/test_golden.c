@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Whole-model checks through the public API:
  *  - every tests/vectors/golden/<model>/<case>/ must reproduce the LiteRT

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Engine core checks: backends for custom ops, the memory plan's
  * invariants on every model we have, repeatability, several threads on one

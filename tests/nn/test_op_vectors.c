@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Single-op vectors: every tests/vectors/ops/<case>/ holds a one-op .tflite
  * model, its inputs and the outputs LiteRT.js produced for them (see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The .tflite reader against hostile input: every truncation of a real
  * model, thousands of seeded random byte changes, and targeted patches

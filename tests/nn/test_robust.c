@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Real third-party models beyond the golden set (tests/vectors/robust/,
  * sources in its DATA.md), through the public API:

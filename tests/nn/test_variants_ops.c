@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The fast kernel variants of the ops after CONV_2D (depthwise, ADD,
  * CONCATENATION, RESIZE_BILINEAR, QUANTIZE, PAD, pooling, MEAN,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Writes small single-op .tflite models with random shapes for
 test_variants_ops.c, which runs each with the reference kernels and with
 the fast variants and compares the outputs byte for byte.

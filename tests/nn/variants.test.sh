@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The engine's vector and golden tests again, with the fast kernel variants
 # this CPU offers and at 2 and 3 threads inside each invoke (the plain run
 # in tests/run.sh covers the default selection at 1 thread): every variant

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Every fast kernel variant this CPU can run gives the reference kernel's
 bytes on random shapes: odd sizes, channel counts that are not multiples of
 the vector width, stride 2, dilation, SAME/VALID padding, per-tensor and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The default model (M2U-Net, 1024²) on one random image gives the same
 # bytes with the fast kernel variants as with the reference kernels
 # (FSNN_KERNELS=ref). Uses the release build: the reference path takes

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Instance separation on the committed demo images (board/sim/demo, CC0
 DSB2018 nuclei): the demo model's probability map (fsnn) labelled by the
 firmware (fscells = firmware/proc's fw_separate) against the images'

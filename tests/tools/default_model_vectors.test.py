@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """The committed default model (nn/models/rbc_m2unet_int8_1024.tflite) run by
 fsnn on real RBC tiles must be bit-identical to LiteRT.js. The tiles are read
 from $FS_SHARED at test time; only LiteRT's output hashes are committed

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """fsmodel export end to end on a tiny random checkpoint with a tiny
 calibration set (seconds): the .tflite loads in fsnn and agrees with the
 emulator of the same int8 graph, the ONNX QDQ twin passes the checker, and

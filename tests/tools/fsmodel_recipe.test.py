@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """The training recipe end to end on a tiny configuration (seconds, no
 ../shared needed): fsmodel train with named hold-out images, defocus and
 illumination augmentation on synthetic smears whose masks keep a background

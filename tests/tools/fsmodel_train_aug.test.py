@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """fsmodel train's sampling and augmentation options on synthetic images:
 polarity-balanced weights, object-centred crops, inversion."""
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Regenerates tests/tools/vectors/nuclei_demo.json: LiteRT.js outputs of the
 nuclei demo model (nn/models/nuclei_m2unet_int8_256.tflite) on the committed
 CC0 demo images (board/sim/demo, 256x256 each, one tile). Only hashes and

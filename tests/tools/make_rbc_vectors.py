@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Regenerates tests/tools/vectors/rbc_default.json: LiteRT.js outputs of the
 default RBC model on a few 1024x1024 tiles of the shared RBC images.
 Only hashes and summary counts are committed (the RBC images carry no licence).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Shared by the *_model_vectors tests: a committed model run by fsnn on an
 8-bit tile must give the output LiteRT.js gave (hashes committed in
 tests/tools/vectors/*.json). Reports in the PASS/FAIL protocol."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """The committed nuclei demo model run by fsnn on the committed demo images
 (board/sim/demo, CC0) must be bit-identical to LiteRT.js: the output hashes in
 tests/tools/vectors/nuclei_demo.json were made by make_nuclei_vectors.py."""

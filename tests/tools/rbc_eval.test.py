@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """fsmodel eval of the default int8 model through fsnn on two shared RBC
 images reproduces the numbers in the model card (nn/models/rbc_m2unet_int8_1024.eval.json,
 from which MODELS.md's table is made): same tiling as the firmware, same threshold.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs inside the VM (busybox sh) against the real kernel drivers: gpio-sim
 # for the LEDs and button, vivid for V4L2, vimc for libcamera. The project
 # code runs as /bin/fsprobe (release build). One PASS/FAIL line per check.

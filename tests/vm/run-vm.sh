@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Boots the VM with the project's fsprobe and tests/vm/guest.sh and prints
 # the serial console. Usage: run-vm.sh CACHE_DIR FSPROBE_BINARY [LOG]
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Builds (once) what the VM tier boots, cached under $VM_CACHE (default
 # build/vm/<kernel release>):
 #   kernel/    Debian 12's stock amd64 kernel and its modules (apt-get download)

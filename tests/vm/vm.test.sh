@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # VM tier: boots Debian 12's kernel in QEMU (TCG, no KVM needed) with
 # gpio-sim, vivid and vimc loaded and runs the release fsprobe against
 # them (tests/vm/guest.sh). The kernel, modules and base initramfs are

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: BSD-3-Clause
 // make bench peer: times a .tflite model in LiteRT.js (@litertjs/core 2.5.3,
 // TFLite compiled to WebAssembly; CPU path = XNNPACK), the same runtime as
 // the oracle (tools/oracle/run.mjs), in plain Node.

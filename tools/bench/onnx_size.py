@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Writes a copy of a fully convolutional ONNX model (fsmodel's QDQ twin of
 the M2U-Net) with a different input/output height and width.
 

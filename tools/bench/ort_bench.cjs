@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: BSD-3-Clause
 // make bench peer: times an ONNX model in ONNX Runtime (onnxruntime-node,
 // native CPU execution provider), one run at a time.
 //

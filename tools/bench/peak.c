@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * peak — the CPU's int8 multiply-accumulate ceiling for one core, as the
  * yardstick for fsnn's GMAC/s in make bench. A register-only loop of

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Debian packages for the arm64 cross build (make cross) and for running its
 # programs here under qemu-user (tests/arm64). As root it enables the arm64
 # architecture (multiarch) and installs what is missing; otherwise it prints

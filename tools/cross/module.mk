@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tools/cross: the arm64 (aarch64) build for the Raspberry Pi 4/5 (Debian 12
 # bookworm arm64), cross-compiled here with Debian's crossbuild-essential-arm64
 # against arm64 libraries from Debian multiarch.

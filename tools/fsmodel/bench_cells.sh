@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # make bench (cells part): time of the firmware's cell labelling per 2048x2048
 # FOV — plain connected components (fw_label) against instance separation
 # (fw_separate) — each followed by fw_measure and fw_cells_flag. Input: a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fscells — the firmware's cell labelling (firmware/proc) on a stitched
  * probability map, for `fsmodel eval` (so the numbers it reports are the

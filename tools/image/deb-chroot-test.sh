@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # deb-chroot-test.sh — installs and purges the amd64 .deb in a fresh Debian 12
 # chroot and checks what it leaves. Prints PASS/FAIL lines (tests/run.sh style).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # fresh-debian-check.sh — the newcomer path on a fresh Debian 12.
 #
 # Builds (once, cached) a minimal Debian 12 "bookworm" root with mmdebstrap,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # image-test.sh — power-on-to-result test of the qemu-arm64 SD image.
 #
 # Usage: tools/image/image-test.sh [--image IMG] [--keep] [--timeout S]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # install.sh — installs fieldscope into a root tree (make install runs it).
 #
 # Usage: tools/image/install.sh --bin DIR [--destdir DIR] [--prefix /usr]

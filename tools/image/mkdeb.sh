@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # mkdeb.sh — builds fieldscope_<version>_<arch>.deb with dpkg-deb.
 #
 # Usage: tools/image/mkdeb.sh --arch amd64|arm64 --bin DIR --out DIR [--version V]

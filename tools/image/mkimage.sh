@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # mkimage.sh — the flashable SD image: Debian 12 arm64 + the fieldscope .deb.
 #
 # Usage: tools/image/mkimage.sh --board qemu-arm64|rpi4|rpi5 --deb DEB [--out DIR]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tools/image: installing fieldscope (make install), its Debian package
 # (make deb) and the flashable SD image (make image, make image-test).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: BSD-3-Clause
 // fieldscope oracle: runs .tflite models through LiteRT.js (@litertjs/core,
 // Google's TFLite runtime compiled to WebAssembly; CPU path = XNNPACK) in
 // plain Node and writes raw output bytes. Developer tool: make test never

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Installs the oracle's one dependency (@litertjs/core, pinned in
 # package.json / package-lock.json) into tools/oracle/node_modules.
 # Needs Node 20 + npm and network access to the npm registry. Developer-only:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """tflite_writer — build .tflite (TFLite flatbuffer, identifier "TFL3") files.
 
 Uses only Debian's python3-flatbuffers Builder at the table/vector level; no

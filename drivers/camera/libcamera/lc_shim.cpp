@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 // libcamera shim: the few libcamera calls fieldscope needs, behind the C
 // interface in lc_shim.h. Built against Debian 12's libcamera 0.0.3; the
 // version macros select the newer control names where they changed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * C interface of the libcamera C++ shim (drivers/camera/libcamera/). Only
  * camera_libcamera.c includes it. Errors come back as -errno with a

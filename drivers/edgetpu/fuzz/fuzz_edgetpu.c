@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer harness for the compiled-model reader: the input is parsed as
  * a whole .tflite (→ edgetpu-custom-op → FlexBuffer → DWN1) and as bare

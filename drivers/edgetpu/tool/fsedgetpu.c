@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fsedgetpu: the Coral USB Accelerator's command line (drivers/edgetpu/etpu_tool.c). */
 #include "edgetpu/edgetpu.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to nn/kernels/arm/: pieces the aarch64 NEON variants share across
  * files (each file is compiled with its own target flags, see nn/module.mk:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CONV_2D for aarch64 with the Armv8.2 dot product (SDOT; Cortex-A76 of the
  * Raspberry Pi 5): 4 pixels x 16 channels in sixteen int32x4 accumulators.
  * Inputs and weights are both signed 8-bit (NN_GEMM_S8; uint8 tensors are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CONV_2D for aarch64 NEON without the dot product (Cortex-A72 of the
  * Raspberry Pi 4): 4 pixels x 8 channels, inputs and weights signed 8-bit
  * (NN_GEMM_S8), 16 k at a time. Each (pixel, channel) pair has its own

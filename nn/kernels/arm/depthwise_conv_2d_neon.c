@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* DEPTHWISE_CONV_2D for aarch64 NEON: 3x3 filters, stride 1 or 2 (the same
  * in both directions), no dilation, depth multiplier 1, int8 and uint8.
  * Other shapes are declined and run on the reference kernel.

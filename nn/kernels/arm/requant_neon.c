@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fp32 requantisation of a block of int32 accumulators with NEON, in the
  * reference's exact order: float(acc + bias + corr) * scale, clamp, round
  * half to even, + zero point (see nn_arm_requant4). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The target-independent half of the fast 8-bit convolutions; see
  * conv_gemm.h for the arithmetic. */
 #include <string.h>

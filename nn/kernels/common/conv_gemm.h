@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The driver shared by the fast CONV_2D (and FULLY_CONNECTED) variants of
  * every target: 8-bit convolution as a GEMM over blocks of output pixels,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers shared by the reference kernels; see kernel_util.h. */
 #include "../common/kernel_util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Helpers shared by the reference kernels (nn/kernels/ref/): padding,
  * fused-activation clamps, fixed-point requantisation, broadcasting and

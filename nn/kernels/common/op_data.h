@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Typed op data of the reference kernels that faster variants reuse. The
  * reference prepare (nn/kernels/ref/) fills these and stores them in

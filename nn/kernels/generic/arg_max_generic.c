@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ARG_MAX of 8-bit tensors along the last axis (a segmentation model's
  * class scores per pixel) in portable C: integer compares on the raw

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * CONCATENATION in portable C: the reference's per-outer-index copies split
  * over the context's threads, and 8-bit inputs whose quantisation differs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The 8-bit ops that are a 256-entry table lookup (QUANTIZE between 8-bit
  * types, LOGISTIC and TANH), in portable C: the reference's own table,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * PAD and PADV2 in portable C: each output row is written once — pad
  * value, input row, pad value — instead of filling the whole output and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ARG_MAX along the axis given by a constant scalar input; output int32 or
  * int64 (ArgMaxOptions.output_type). Ties give the first index, as

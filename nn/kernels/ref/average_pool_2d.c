@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * AVERAGE_POOL_2D reference kernel (NHWC; SAME/VALID; fused activation).
  *

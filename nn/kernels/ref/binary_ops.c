@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ADD / SUB / MUL arithmetic, matching LiteRT 2.5.3:
  *  - int8/uint8 run in XNNPACK when its scale limits hold (ADD/SUB: each

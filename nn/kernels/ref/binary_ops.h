@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared implementation of the elementwise ADD, SUB and MUL kernels
  * (add.c, sub.c, mul.c are thin wrappers): broadcasting over up to

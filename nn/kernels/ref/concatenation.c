@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * CONCATENATION along any axis (negative axes count from the end).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * CONV_2D reference kernel: NHWC input, OHWI filter (grouped when the input
  * has a multiple of the filter's channels), optional bias, stride,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * DEPTH_TO_SPACE (NHWC, TensorFlow's DCR order): out[n, h*b + i, w*b + j, c]
  * = in[n, h, w, (i*b + j)*C_out + c]. A byte permutation, so any runtime

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * DEPTHWISE_CONV_2D reference kernel: NHWC input, [1, KH, KW, C*M] filter
  * (M = depth multiplier; output channel c reads input channel c / M),

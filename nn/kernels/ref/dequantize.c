@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * DEQUANTIZE: int8/uint8 -> float32, (q - zp) * scale.
  *

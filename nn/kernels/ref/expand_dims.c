@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * EXPAND_DIMS: inserts a 1 at a constant axis (negative axes count from
  * the end of the output shape). Like RESHAPE the output shares the input's

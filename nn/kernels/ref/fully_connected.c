@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * FULLY_CONNECTED reference kernel: input [..., K] read as rows of K,
  * weights [N, K], optional bias [N]; output [rows, N], or the input's shape

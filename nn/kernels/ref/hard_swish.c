@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * HARD_SWISH: x * relu6(x + 3) / 6.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * LEAKY_RELU: x >= 0 ? x : alpha * x.
  *

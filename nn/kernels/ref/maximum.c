@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* MAXIMUM: elementwise larger value, broadcasting (see minmax_common.h). */
 #include "minmax_common.h"
 

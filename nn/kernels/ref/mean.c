@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * MEAN reference kernel: average over the axes given by a constant int32
  * tensor (negative and repeated axes allowed), keep_dims or not.

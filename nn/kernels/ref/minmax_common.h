@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared body of MAXIMUM and MINIMUM (private to maximum.c, minimum.c):
  * elementwise with NumPy broadcasting over up to FSNN_MAX_RANK dims.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* PACK: values_count tensors of one shape stacked along a new axis
  * (see pack_common.h). */
 #include "pack_common.h"

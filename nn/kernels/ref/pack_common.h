@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared by PACK and UNPACK (private to them): N tensors of one shape
  * stacked along a new axis of the packed tensor. With outer = product of

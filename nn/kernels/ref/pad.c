@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * PAD: constant padding with zero (float) or the output zero point
  * (int8/uint8), as both XNNPACK and TFLite do. See pad_common.h.

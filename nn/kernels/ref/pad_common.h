@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared body of PAD and PADV2 (private to those two files): constant
  * padding of up to 6 dims. Prepare reads the constant paddings ([rank, 2],

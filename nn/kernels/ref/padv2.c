@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * PADV2: constant padding with the scalar constant_values input (its raw
  * value, as TFLite's builtin kernel uses it without requantising), or,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared prepare of MAX_POOL_2D and AVERAGE_POOL_2D (private to those two
  * files): both read the same Pool2DOptions, produce the same output shape

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * PRELU: x >= 0 ? x : alpha * x, alpha broadcast against the input.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * QUANTIZE: float32 -> int8/uint8, or requantise int8/uint8 -> int8/uint8.
  *

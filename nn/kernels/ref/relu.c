@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* RELU: clamp to [0.0f, INFINITY]; arithmetic and oracle notes in relu_family.h. */
 #include "relu_family.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* RELU6: clamp to [0.0f, 6.0f]; arithmetic and oracle notes in relu_family.h. */
 #include "relu_family.h"
 

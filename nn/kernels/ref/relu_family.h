@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared body of RELU, RELU6 and RELU_N1_TO_1 (private to those three
  * files; each defines its own kernel).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* RELU_N1_TO_1: clamp to [-1.0f, 1.0f]; arithmetic and oracle notes in relu_family.h. */
 #include "relu_family.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * RESHAPE: the output shares the input's storage (aliases_input), so eval
  * only copies when the planner could not alias (e.g. graph input straight

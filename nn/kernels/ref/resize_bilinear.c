@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * RESIZE_BILINEAR (NHWC; size input [new_h, new_w]).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SLICE: a box of the input from constant begin with constant size (-1:
  * to the end of that dimension). Raw copy (see slice_common.h).

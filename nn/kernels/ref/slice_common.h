@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared by the slicing kernels STRIDED_SLICE, SLICE, SPLIT and SPLIT_V
  * (private to them): constant index tensors, the "same quantisation"

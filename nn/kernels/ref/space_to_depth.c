@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SPACE_TO_DEPTH (NHWC): out[n, h, w, (i*b + j)*C + c] = in[n, h*b + i,
  * w*b + j, c]. A byte permutation, so any runtime gives the same bits;

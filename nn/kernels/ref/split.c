@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SPLIT: input cut into num_splits equal parts along a constant axis
  * (negative axes count from the end). Inputs are (axis, input), in that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared by SPLIT and SPLIT_V (private to them): a constant scalar axis,
  * and one slice walk per output along that axis. Raw copy (see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SPLIT_V: input cut along a constant axis into parts of the constant
  * size_splits (at most one entry -1: the rest). Inputs are (input,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SQUEEZE: drops size-1 dims (those in SqueezeOptions.squeeze_dims, or all
  * of them). The output shares the input's storage (aliases_input); eval

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A 6-D strided gather shared by the data-movement kernels TRANSPOSE,
  * DEPTH_TO_SPACE and SPACE_TO_DEPTH (private to them): each of those is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * STRIDED_SLICE with constant begin/end/strides, begin_mask, end_mask and
  * shrink_axis_mask, negative indices and negative strides, any fixed-size

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* SUB: elementwise with broadcasting and fused activation; the arithmetic
  * (and why it is what LiteRT 2.5.3 computes) is in binary_ops.c. */
 #include "binary_ops.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TILE: out.dims[d] = in.dims[d] * multiples[d]. A byte copy (TFLite's
  * builtin kernel in the oracle), so any runtime gives the same bits.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TRANSPOSE: out.dims[i] = in.dims[perm[i]], up to 6 dims. A pure byte
  * permutation for every type, so any runtime gives the same bits.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TRANSPOSE_CONV reference kernel. Inputs: 0 output_shape (constant int32
  * [4]), 1 weights [Cout, KH, KW, Cin], 2 input NHWC, 3 optional bias [Cout].

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* UNPACK: the packed input cut into num tensors along an axis, which each
  * output loses (see pack_common.h). */
 #include "pack_common.h"

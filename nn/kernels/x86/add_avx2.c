@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ADD and SUB for x86-64 with AVX2, int8/uint8, inputs of the output's
  * shape (or one of them a single value): XNNPACK's integer arithmetic as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CONV_2D for x86-64 with AVX2 (no VNNI): 6 pixels x 16 channels, inputs and
  * weights widened to int16 and multiplied pairwise into int32 with
  * vpmaddwd, which is exact (vpmaddubsw would saturate). Compiled with

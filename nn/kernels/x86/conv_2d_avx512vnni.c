@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CONV_2D for x86-64 with AVX-512 VNNI: 8 pixels x 16 channels in zmm
  * accumulators, inputs as x + 128 (unsigned) against signed weights with
  * vpdpbusd (exact: no saturation), masked requantisation. Compiled with

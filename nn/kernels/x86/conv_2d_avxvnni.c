@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CONV_2D for x86-64 with AVX-VNNI (256-bit vpdpbusd): 6 pixels x 16
  * channels, inputs as x + 128 (unsigned) against signed weights, four
  * products per int32 lane without saturation. Compiled with -mavx2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * DEPTHWISE_CONV_2D for x86-64 with AVX2: 8-bit, depth multiplier 1, any
  * filter up to 5x5, any stride and dilation. Vectorised over 16 channels:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * DEPTHWISE_CONV_2D for x86-64 with AVX-512 (F/BW/VL/VNNI): the AVX2
  * kernel's method (depthwise_conv_2d_avx2.c) on 32 channels per vector,

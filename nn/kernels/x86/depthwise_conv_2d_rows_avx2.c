@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * DEPTHWISE_CONV_2D for x86-64 with AVX2, stride 1, no dilation, fewer than
  * 32 channels (the decoder layers of U-Net-like models: 5 to 19 channels

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * FULLY_CONNECTED for x86-64 with AVX2, 8-bit with constant weights: each
  * input row is widened once to int16 in per-thread scratch, and every

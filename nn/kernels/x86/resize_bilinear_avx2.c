@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * RESIZE_BILINEAR for x86-64 with AVX2, 8-bit: XNNPACK's 11-bit fixed-point
  * interpolation (the reference's lerp_q11) on 8 values per vector in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to nn/kernels/x86/: pieces the x86 variants share across files
  * (each file is compiled with its own target flags, see nn/module.mk).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Tiny int8 segmentation models for the firmware tests (not real networks).
 
   thresh_HxW.tflite  ADD(-128) -> LOGISTIC: foreground where pixel >= 128.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """fsmodel command line: export, onnx, eval, train."""
 import argparse
 import json

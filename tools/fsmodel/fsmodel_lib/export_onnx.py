@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Writes the int8 graph as an ONNX QDQ model (opset 13, NCHW), for runtimes
 such as ONNX Runtime that fuse QuantizeLinear/DequantizeLinear pairs into
 integer kernels. Same weights, biases and activation quantisation as the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Writes the int8 graph as a full-integer .tflite (NHWC).
 
 I/O: input uint8 [1, H, W, C] raw pixels (scale 1, zero point 0), shifted to

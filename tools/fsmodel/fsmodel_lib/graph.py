@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """M2U-Net as a flat list of ops with BatchNorm folded into the convolutions.
 
 This float graph is what calibration measures, what the int8 emulator and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Image and mask loading (PIL), always to 2-D uint8 grey or boolean masks."""
 import os
 import numpy as np

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Cell instances: the firmware's labelling (fscells, firmware/proc) on a
 stitched probability map, and per-cell scores against reference instances
 (connected components of the mask: the masks keep a background line between

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """M2U-Net (Laibacher et al. 2019) as used by Octopi, written so that the
 Octopi checkpoints load with strict key matching.
 

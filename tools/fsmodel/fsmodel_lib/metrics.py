@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Segmentation metrics: Jaccard, Dice, connected-component cell counts."""
 import numpy as np
 from scipy import ndimage

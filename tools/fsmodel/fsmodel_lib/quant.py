@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Post-training int8 quantisation of the folded graph, and an emulator that
 reproduces XNNPACK's integer arithmetic (what TFLite/LiteRT runs on CPUs).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Tile runners: one callable per backend, uint8 tile [S, S] -> uint8 [S, S]
 probability*256 (int8 models) or float logit (PyTorch)."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Whole-image inference by tiles, exactly as the firmware tiles
 (firmware/segment/tiling.c, fw_tile_axis), so that eval measures what the
 device will produce.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Training / fine-tuning M2U-Net on image/mask pairs, on the CPU.
 
 Input stays raw 0..255 grey (no normalisation), as the exported int8

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs in the qemu-arm64 test image only when the kernel command line has
 # fieldscope.test=MODE (make image-test): prints FS_TEST lines on the console
 # for tools/image/image-test.sh. MODE: poweroff (after the first result, wait

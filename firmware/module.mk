@@ -22,10 +22,15 @@ BENCH_CMD := $(if $(BENCH_CMD),$(BENCH_CMD) && )board/sim/bench.sh $(abspath $(B
 # metadata and `fieldscope --version`. Only util/version.c sees it, and it is
 # rebuilt when the commit changes (the stamp is rewritten only then).
 FW_GIT_COMMIT := $(shell git describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null || echo unknown)
-$(B)/gen/git_commit: FORCE_GIT_STAMP
+# Written while the Makefile is read, like the paths header, so that an
+# up-to-date build stays up to date for `make -q`.
+ifneq ($(FW_GIT_COMMIT),$(file <$(B)/gen/git_commit))
+  $(shell mkdir -p $(B)/gen)
+  $(file >$(B)/gen/git_commit,$(FW_GIT_COMMIT))
+endif
+$(B)/gen/git_commit:
 	@mkdir -p $(@D)
-	@[ "$$(cat $@ 2>/dev/null)" = "$(FW_GIT_COMMIT)" ] || echo "$(FW_GIT_COMMIT)" >$@
-.PHONY: FORCE_GIT_STAMP
+	$(file >$@,$(FW_GIT_COMMIT))
 $(B)/obj/firmware/util/version.c.o: $(B)/gen/git_commit
 $(B)/obj/firmware/util/version.c.o: KERNEL_CFLAGS := -DFW_GIT_COMMIT='"$(FW_GIT_COMMIT)"'
 # report.test.sh renders `fieldscope report` pages headless (skipped without it).

@@ -131,8 +131,7 @@ static int32_t gather(const conv_gemm_job *j, int32_t b, int32_t oy, int32_t ox,
 	int32_t k = 0;
 	/* Byte formats, undilated rows wholly inside: each filter row is one
 	 * run of kw * cin bytes (most pixels of a 3x3 conv). */
-	const bool rows_inside = f != NN_GEMM_I16 && g->wz == 0 && win->dil_w == 1 && ix0 >= 0 &&
-				 ix0 + j->kw <= j->iw;
+	const bool rows_inside = f != NN_GEMM_I16 && win->dil_w == 1 && ix0 >= 0 && ix0 + j->kw <= j->iw;
 	for (int32_t ky = 0; ky < j->kh; ky++) {
 		const int32_t iy = iy0 + ky * win->dil_h;
 		if (rows_inside && iy >= 0 && iy < j->ih) {
@@ -145,6 +144,11 @@ static int32_t gather(const conv_gemm_job *j, int32_t b, int32_t oy, int32_t ox,
 					o[c] = src[c] ^ tf;
 			else
 				copy_xor(o, src, (size_t)run, tf);
+			if (g->wz != 0) {
+				const uint8_t back = f == NN_GEMM_U8 ? 0x80 : 0x00;   /* stored byte -> x_s */
+				for (int32_t c = 0; c < run; c++)
+					rowsum += (uint32_t)(int32_t)(int8_t)(o[c] ^ back);
+			}
 			k += run;
 			continue;
 		}

@@ -259,13 +259,15 @@ static void run_task(void *arg, int task, int thread)
 				}
 			}
 		}
+		/* The per-pixel correction of uint8 weights, once per block of
+		 * pixels rather than once per channel block. */
+		for (int m = 0; g->wz != 0 && m < m_valid; m++)
+			corr[m] = (int32_t)(0u - (uint32_t)g->wz * (uint32_t)rowsum[m]);
 		for (int32_t blk = 0; blk < g->nblocks; blk++) {
 			const int32_t c0 = blk * uk->nr;
 			const int n = j->cout - c0 < uk->nr ? j->cout - c0 : uk->nr;
 			const void *wb = (const uint8_t *)g->wpack + (size_t)blk * wblock;
 			if (uk->gemm_requant != NULL && !rq->fixed_point) {
-				for (int m = 0; g->wz != 0 && m < m_valid; m++)
-					corr[m] = (int32_t)(0u - (uint32_t)g->wz * (uint32_t)rowsum[m]);
 				const nn_gemm_out o = {
 					.bias = g->bias + c0, .scale = g->scale + c0,
 					.corr = g->wz != 0 ? corr : NULL,
@@ -279,16 +281,16 @@ static void run_task(void *arg, int task, int thread)
 			}
 			uk->gemm(xbuf, xstride, g->kpad, wb, acc);
 			for (int m = 0; m < m_valid; m++) {
-				const int32_t corr = (int32_t)(0u - (uint32_t)g->wz * (uint32_t)rowsum[m]);
+				const int32_t cm = g->wz != 0 ? corr[m] : 0;
 				uint8_t *out = j->y + (p + (size_t)m) * (size_t)j->cout + (size_t)c0;
 				const int32_t *a = acc + (size_t)m * (size_t)uk->nr;
 				if (!rq->fixed_point) {
-					uk->requant(a, g->bias + c0, corr, g->scale + c0, rq->out_zp, rq->qmin,
+					uk->requant(a, g->bias + c0, cm, g->scale + c0, rq->out_zp, rq->qmin,
 						    rq->qmax, n, g->u8, out);
 					continue;
 				}
 				for (int c = 0; c < n; c++) {
-					int32_t v = (int32_t)((uint32_t)a[c] + (uint32_t)g->bias[c0 + c] + (uint32_t)corr);
+					int32_t v = (int32_t)((uint32_t)a[c] + (uint32_t)g->bias[c0 + c] + (uint32_t)cm);
 					v = nn_ku_requant_apply(rq, c0 + c, v);
 					out[c] = (uint8_t)v;   /* int8 and uint8 share the low byte */
 				}

@@ -101,17 +101,3 @@ bool nn_cpu_parse(const char *spec, unsigned detected, unsigned *mask, char *err
 	*mask = want & detected;
 	return true;
 }
-
-const char *nn_cpu_names(unsigned mask, char *buf, size_t size)
-{
-	size_t used = 0;
-	if (size > 0)
-		buf[0] = '\0';
-	for (size_t i = 0; i < NUM_FEATURES; i++)
-		if ((mask & feature_names[i].bit) && used < size)
-			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? "," : "",
-						 feature_names[i].name);
-	if (used == 0 && size > 0)
-		snprintf(buf, size, "ref");
-	return buf;
-}

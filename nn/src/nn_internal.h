@@ -134,8 +134,6 @@ unsigned nn_cpu_detect(void);
  * and names it in err_name (may be NULL). */
 bool nn_cpu_parse(const char *spec, unsigned detected, unsigned *mask, char *err_name,
 		  size_t err_name_size);
-/* Comma-separated names of the features in mask ("generic,avx2,..."). */
-const char *nn_cpu_names(unsigned mask, char *buf, size_t size);
 
 typedef struct nn_persistent_block {
 	struct nn_persistent_block *next;

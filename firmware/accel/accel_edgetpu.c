@@ -46,8 +46,11 @@ static int edgetpu_open(const fw_board *board, void **state, fw_engine_backend *
 		return fs_err_set(err, -ENOMEM, "edgetpu: out of memory");
 	fsnn_error ferr = { 0, "" };
 	if (etpu_backend_new(&cfg, &a->be, &ferr) != FSNN_OK) {
+		/* No USB access at all (libusb cannot start): the stick is as good
+		 * as absent, and the run goes on on the CPU saying why. */
 		free(a);
-		return fs_err_set(err, -EIO, "edgetpu: %s", ferr.msg);
+		snprintf(note, note_size, "accelerator edgetpu unusable (%s): CPU", ferr.msg);
+		return 1;
 	}
 	etpu_device *dev = etpu_backend_device(a->be);
 	if (etpu_device_open(dev, &ferr) != FSNN_OK) {

@@ -29,7 +29,7 @@ typedef struct command {
 	int options;          /* OPT_* this command takes */
 } command;
 
-enum { OPT_CONFIG = 1, OPT_SET = 2, OPT_OUT = 4, OPT_MODEL = 8 };
+enum { OPT_CONFIG = 1, OPT_SET = 2, OPT_OUT = 4, OPT_MODEL = 8, OPT_REFERENCE = 16 };
 
 static const command commands[] = {
 	{"run", "run [--config FILE] [--set SECTION.KEY=VALUE]...",
@@ -39,12 +39,16 @@ static const command commands[] = {
 	 OPT_CONFIG | OPT_SET},
 	{"selftest", "selftest [--config FILE] [--set SECTION.KEY=VALUE]...",
 	 "The boot checks only (LEDs, camera, model, accelerator, storage), each printed.", OPT_CONFIG | OPT_SET},
-	{"segment", "segment IMAGE.png --out DIR [--model MODEL.tflite] [--config FILE] [--set SECTION.KEY=VALUE]...",
+	{"segment", "segment IMAGE.png --out DIR [--model MODEL.tflite] [--reference MASK.png] [--config FILE] "
+		    "[--set SECTION.KEY=VALUE]...",
 	 "The FOV pipeline on one image: writes DIR/<stem>/labels.png, labels_color.png,\n"
 	 "overlay.png and cells.csv. Without --model it takes the config's [model] cpu, or\n"
 	 "without a config the shipped model from the source tree or the installed share\n"
-	 "folder (the error lists every path tried).",
-	 OPT_CONFIG | OPT_SET | OPT_OUT | OPT_MODEL},
+	 "folder (the error lists every path tried). With --reference, a person's mask of\n"
+	 "the same field (cells >= 128, a background line between touching cells), it also\n"
+	 "prints and writes to DIR/<stem>/score.json: cells vs reference instances, count\n"
+	 "error, per-cell precision/recall/F1 at IoU > 0.5 and the pixel Jaccard.",
+	 OPT_CONFIG | OPT_SET | OPT_OUT | OPT_MODEL | OPT_REFERENCE},
 	{"report", "report RUN_DIR [--out FILE.html]",
 	 "One self-contained HTML page of a run (no network needed: open it from a USB\n"
 	 "stick): slide summary, every FOV with its overlay thumbnail, counts, focus,\n"
@@ -82,6 +86,8 @@ static void command_help(const command *c)
 		       strcmp(c->name, "report") ? "results folder (created)" : "the HTML file to write");
 	if (c->options & OPT_MODEL)
 		printf("  -m, --model FILE           .tflite model instead of the config's\n");
+	if (c->options & OPT_REFERENCE)
+		printf("  -r, --reference MASK.png   score the cells against this reference mask\n");
 	printf("  -h, --help                 this help\n\nExit status: 0 success, 1 failure while running, 2 bad usage or config.\n");
 }
 
@@ -97,7 +103,7 @@ static int apply_set(fw_config *cfg, const char *s, fs_err *err)
 
 typedef struct args {
 	const command *cmd;
-	const char *config, *out, *model, *image;
+	const char *config, *out, *model, *image, *reference;
 	const char *sets[MAX_SETS];
 	int nsets;
 } args;
@@ -108,13 +114,15 @@ static int parse(const command *c, int argc, char **argv, args *a)
 	static const struct option longs[] = {
 		{"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 's'},
 		{"out", required_argument, NULL, 'o'},    {"model", required_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"reference", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	opterr = 0;
 	optind = 1;
 	int ch;
-	while ((ch = getopt_long(argc, argv, ":c:s:o:m:h", longs, NULL)) != -1) {
-		int need = ch == 'c' ? OPT_CONFIG : ch == 's' ? OPT_SET : ch == 'o' ? OPT_OUT : ch == 'm' ? OPT_MODEL : 0;
+	while ((ch = getopt_long(argc, argv, ":c:s:o:m:r:h", longs, NULL)) != -1) {
+		int need = ch == 'c' ? OPT_CONFIG : ch == 's' ? OPT_SET : ch == 'o' ? OPT_OUT : ch == 'm' ? OPT_MODEL
+			 : ch == 'r' ? OPT_REFERENCE : 0;
 		if (ch == 'h') {
 			command_help(c);
 			return 0;
@@ -124,7 +132,8 @@ static int parse(const command *c, int argc, char **argv, args *a)
 			 * value: name the option, not the value. */
 			const char *bad = argv[optind - 1];
 			if (need)
-				bad = ch == 'c' ? "--config" : ch == 's' ? "--set" : ch == 'o' ? "--out" : "--model";
+				bad = ch == 'c' ? "--config" : ch == 's' ? "--set" : ch == 'o' ? "--out"
+				    : ch == 'm' ? "--model" : "--reference";
 			fprintf(stderr, "fieldscope %s: %s '%s' (see 'fieldscope %s --help')\n", c->name,
 				ch == ':' ? "option needs a value:" : "unknown option", bad, c->name);
 			return 2;
@@ -135,6 +144,8 @@ static int parse(const command *c, int argc, char **argv, args *a)
 			a->out = optarg;
 		else if (ch == 'm')
 			a->model = optarg;
+		else if (ch == 'r')
+			a->reference = optarg;
 		else if (ch == 's') {
 			if (a->nsets == MAX_SETS) {
 				fprintf(stderr, "fieldscope %s: more than %d --set options\n", c->name, MAX_SETS);
@@ -331,7 +342,7 @@ static int run_command(fw_config *cfg, const args *a)
 			fprintf(stderr, "fieldscope segment: model %s\n", model);
 		}
 		int n = 0;
-		if (fw_segment_file(cfg, a->image, a->out, model, stderr, &n, &err)) {
+		if (fw_segment_file(cfg, a->image, a->out, model, a->reference, stderr, &n, &err)) {
 			fprintf(stderr, "fieldscope: %s\n", err.msg);
 			return 1;
 		}

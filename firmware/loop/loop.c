@@ -259,8 +259,60 @@ static int segment_read_image(const fw_config *cfg, const char *image, fs_image 
 	return rc;
 }
 
-int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir, const char *model, FILE *log,
-		    int *ncells, fs_err *err)
+/* score.json: the cells against a person's reference mask. */
+static int score_json(FILE *out, void *user)
+{
+	const fw_cell_score *s = user;
+	fprintf(out, "{\n \"reference_cells\": %d,\n \"cells\": %d,\n \"count_error\": %.6f,\n"
+		     " \"matched_iou_gt_0_5\": %d,\n \"precision\": %.6f,\n \"recall\": %.6f,\n \"f1\": %.6f,\n"
+		     " \"matched_mean_iou\": %.6f,\n \"pixel_jaccard\": %.6f\n}\n",
+		s->cells_ref, s->cells_pred, s->count_error, s->matched, s->precision, s->recall, s->f1,
+		s->matched_iou, s->jaccard);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* Scores the labelled cells of f against the reference mask at path: a
+ * line in the log and score.json in dir. */
+static int segment_score(const fw_fov *f, fw_proc *proc, const char *path, const char *dir, FILE *log, fs_err *err)
+{
+	fs_image ref;
+	int rc = fs_png_read(path, 1, 8, &ref, err);
+	if (rc) {
+		fs_err_prefix(err, "--reference: ");
+		return rc;
+	}
+	int w = f->seg.width, h = f->seg.height;
+	if (ref.width != w || ref.height != h) {
+		rc = fs_err_set(err, -EINVAL, "--reference %s: %dx%d, expected the image's %dx%d", path, ref.width,
+				ref.height, w, h);
+		fs_image_free(&ref);
+		return rc;
+	}
+	uint8_t *mask = malloc((size_t)w * h);
+	if (!mask) {
+		fs_image_free(&ref);
+		return fs_err_set(err, -ENOMEM, "--reference %s: out of memory", path);
+	}
+	for (int y = 0; y < h; y++)
+		memcpy(mask + (size_t)y * w, ref.data + (size_t)y * ref.stride, (size_t)w);
+	fs_image_free(&ref);
+	fw_cell_score s;
+	rc = fw_score_cells(proc, f->labels, mask, w, h, &s, err);
+	free(mask);
+	if (rc)
+		return rc;
+	char file[1100];
+	snprintf(file, sizeof file, "%s/score.json", dir);
+	if ((rc = fw_write_text(file, score_json, &s, err)))
+		return rc;
+	fw_log(log, "%s: %d cells vs %d reference (%+.2f %%), precision %.4f recall %.4f F1@IoU0.5 %.4f, "
+		    "pixel Jaccard %.4f; in %s", path, s.cells_pred, s.cells_ref, 100 * s.count_error, s.precision,
+	       s.recall, s.f1, s.jaccard, file);
+	return 0;
+}
+
+int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir, const char *model,
+		    const char *reference, FILE *log, int *ncells, fs_err *err)
 {
 	fw_fov f;
 	memset(&f, 0, sizeof f);
@@ -300,6 +352,8 @@ int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir
 		goto out;
 	if (ncells)
 		*ncells = f.ncells;
+	if (reference && (rc = segment_score(&f, proc, reference, dir, log, err)))
+		goto out;
 	int tw, th;
 	fw_engine_tile_size(e, &tw, &th);
 	fw_log(log, "%s: %dx%d, %d tile(s) of %dx%d, %d cells, confluence %.3f, focus %.1f, inference %.0f ms of %.0f ms; "

@@ -39,8 +39,10 @@ int fw_selftest(const fw_config *cfg, FILE *log, int *blink, fs_err *err);
 
 /* The per-FOV pipeline on one image file: writes OUT/<stem>/labels.png
  * (16-bit), overlay.png and cells.csv. model overrides cfg's CPU model
- * when not NULL. *ncells receives the cell count. */
+ * when not NULL. With a reference mask (8-bit PNG of the image's size,
+ * cells >= 128), the cells are scored against it: a log line and
+ * OUT/<stem>/score.json. *ncells receives the cell count. */
 int fw_segment_file(const fw_config *cfg, const char *image, const char *out_dir, const char *model,
-		    FILE *log, int *ncells, fs_err *err);
+		    const char *reference, FILE *log, int *ncells, fs_err *err);
 
 #endif

@@ -152,4 +152,25 @@ void fw_overlay(const fs_image *grey8, const uint32_t *labels, const fw_cell *ce
  * clump flags as 0/1. */
 int fw_cells_csv(FILE *out, int fov, const fw_cell *cells, int n, double pixel_size_um);
 
+/* ---- scores against a reference (score.c) ------------------------------
+ * What `fsmodel eval` reports, for a field a person has annotated. The
+ * reference instances are the 4-connected components of mask >= 128 (the
+ * masks keep a background line between touching cells); a predicted cell
+ * matches a reference cell at IoU > 0.5 (a match is then unique). */
+typedef struct fw_cell_score {
+	int cells_pred;         /* labelled cells */
+	int cells_ref;          /* reference instances */
+	int matched;            /* pairs with IoU > 0.5 */
+	double count_error;     /* (pred - ref) / ref */
+	double precision, recall, f1;
+	double matched_iou;     /* mean IoU of the matched pairs */
+	double jaccard;         /* pixels: labelled cells vs the mask */
+} fw_cell_score;
+
+/* Scores labels (w*h, 0 = background) against an 8-bit reference mask of
+ * the same size. Uses p's working memory and allocates its own tables:
+ * for checking a microscope, not for the loop. */
+int fw_score_cells(fw_proc *p, const uint32_t *labels, const uint8_t *truth, int w, int h, fw_cell_score *out,
+		   fs_err *err);
+
 #endif

@@ -5,7 +5,8 @@
 # default RBC model, scored against the masks. Tiling must not cost accuracy:
 # the raw mask (no growing) must reach the Jaccard the model card reports
 # (nn/models/rbc_m2unet_int8_1024.eval.json, made by `fsmodel eval` with the
-# same tiling); the clinic setting grow_px = 1 is scored too. Release build;
+# same tiling); the clinic setting grow_px = 1 is scored too. segment's own
+# scores (--reference, score.json) must equal the ones computed here. Release build;
 # one image by default (CI time), FS_RBC_IMAGES=all for all seven.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +22,9 @@ conf=$(make_conf rbc "$FS_TOP/board/sim.conf" "$model" segmentation.grow_px=0 se
   segmentation.min_cell_area_px=20)
 if [ "${FS_RBC_IMAGES:-}" = all ]; then imgs=("$data"/images/rbc_0*.png); else imgs=("$data/images/rbc_00.png"); fi
 for img in "${imgs[@]}"; do
-  "$REL" segment "$img" --out "$WORK/out" --config "$conf" >/dev/null 2>>"$WORK/seg.err" \
+  stem=$(basename "$img" .png)
+  "$REL" segment "$img" --out "$WORK/out" --config "$conf" --reference "$data/masks/${stem}_mask.png" \
+    >/dev/null 2>>"$WORK/seg.err" \
     || { fail rbc_e2e_jaccard "segment $img failed: $(tail -1 "$WORK/seg.err")"; exit 0; }
 done
 grep -h "tile(s)" "$WORK/seg.err" | sed 's/^/  /'
@@ -84,8 +87,23 @@ for stem in sorted(os.listdir(out)):
     if abs(n_p - n_gt) > 0.25 * n_gt:
         print(f"FAIL rbc_e2e_counts: {stem}: {n_p} cells vs {n_gt} components")
         ok = False
+    sc = json.load(open(f"{out}/{stem}/score.json"))
+    # all pairs at once: overlap of every (cell, reference) pair
+    both = (lab > 0) & (comps > 0)
+    keys, inter = np.unique(lab[both] * (n_gt + 1) + comps[both], return_counts=True)
+    ap, at = np.bincount(lab.ravel()), np.bincount(comps.ravel())
+    pi, ti = keys // (n_gt + 1), keys % (n_gt + 1)
+    tp = int((inter / (ap[pi] + at[ti] - inter) > 0.5).sum())
+    want = dict(reference_cells=n_gt, cells=n_p, matched_iou_gt_0_5=tp, pixel_jaccard=j)
+    bad = {k: (sc[k], v) for k, v in want.items() if abs(sc[k] - v) > 1e-6}
+    if bad:
+        print(f"FAIL rbc_e2e_segment_reference: {stem}: score.json vs recomputed {bad}")
+        ok = False
+    else:
+        print(f"  {stem}: segment --reference: F1@0.5 {sc['f1']:.4f}, count error {100 * sc['count_error']:+.2f} %")
 if ok:
     print("PASS rbc_e2e_jaccard")
     print("PASS rbc_e2e_counts")
+    print("PASS rbc_e2e_segment_reference")
 EOF
 exit 0

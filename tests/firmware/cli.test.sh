@@ -36,6 +36,27 @@ if "$SAN" segment --out="$WORK/seq" --model="$THRESH_MODEL" "$img" >"$WORK/o" 2>
    [ -f "$WORK/seq/$stem/labels_color.png" ]; then pass cli_option_equals_form
 else fail cli_option_equals_form "$(tail -2 "$WORK/err")"; fi
 
+# --reference: the cells' own mask scores perfectly; a mask of another size is
+# an error naming both sizes, after the results are written.
+"$PYTHON" - "$WORK/seq/$stem/labels.png" "$WORK/self_mask.png" "$WORK/small_mask.png" <<'EOF'
+import sys
+import numpy as np
+from PIL import Image
+lab = np.array(Image.open(sys.argv[1]))
+Image.fromarray(((lab > 0) * 255).astype(np.uint8)).save(sys.argv[2])
+Image.fromarray(np.zeros((7, 9), np.uint8)).save(sys.argv[3])
+EOF
+"$SAN" segment "$img" --out "$WORK/ref" --model "$THRESH_MODEL" --reference "$WORK/self_mask.png" >"$WORK/o" 2>"$WORK/err"; rc=$?
+if [ $rc -eq 0 ] && grep -q "F1@IoU0.5 1.0000, pixel Jaccard 1.0000" "$WORK/err" &&
+   grep -q '"count_error": 0.000000' "$WORK/ref/$stem/score.json" && grep -q '"f1": 1.000000' "$WORK/ref/$stem/score.json"
+then pass cli_segment_reference_scores
+else fail cli_segment_reference_scores "exit $rc: $(tail -2 "$WORK/err"; cat "$WORK/ref/$stem/score.json" 2>&1)"; fi
+"$SAN" segment "$img" --out "$WORK/ref2" --model "$THRESH_MODEL" --reference "$WORK/small_mask.png" >"$WORK/o" 2>"$WORK/err"; rc=$?
+if [ $rc -eq 1 ] && grep -q "small_mask.png: 9x7, expected the image's" "$WORK/err" && [ -f "$WORK/ref2/$stem/cells.csv" ]
+then pass cli_segment_reference_size_checked
+else fail cli_segment_reference_size_checked "exit $rc: $(tail -2 "$WORK/err")"; fi
+bad cli_reference_only_for_segment "unknown option '--reference'" run --reference x.png
+
 # A copy of the program outside any tree, no config: the error lists every path tried.
 if [ -r /etc/fieldscope/fieldscope.conf ]; then
   echo "SKIP cli_segment_lists_model_paths: /etc/fieldscope/fieldscope.conf exists"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """fsmodel train's sampling and augmentation options on synthetic images:
-polarity-balanced weights, object-centred crops, inversion."""
+polarity-balanced weights, object-centred crops, inversion, eroded targets."""
 import os
 import sys
 
@@ -50,4 +50,17 @@ x, y = train.batch(pairs[:1], 2, 32, np.random.default_rng(0), max_rot_deg=0, in
 fg, bg = x[y > 0.5].mean(), x[y < 0.5].mean()
 check("train_invert", float(fg) < float(bg), f"object mean {float(fg):.1f} vs background "
       f"{float(bg):.1f} after inversion")
+# eroded targets: two touching 8x8 squares with a 1-px line between them
+# shrink by 1 px on every side (the line becomes 3 px), so they cannot merge
+m = np.zeros((20, 30), bool)
+m[5:13, 5:13] = True
+m[5:13, 14:22] = True
+img = np.where(m, 50, 200).astype(np.uint8)
+(_, _, e), = train.erode_targets([("t", img, m)], 1)
+want = np.zeros_like(m)
+want[6:12, 6:12] = True
+want[6:12, 15:21] = True
+check("train_erode_targets", np.array_equal(e, want), f"eroded mask has {int(e.sum())} px, want {int(want.sum())}")
+(_, _, same), = train.erode_targets([("t", img, m)], 0)
+check("train_erode_zero_is_identity", same is m, "erode 0 must leave the masks alone")
 sys.exit(1 if fails else 0)

@@ -205,7 +205,7 @@ def cmd_train(a):
                 iters=a.iters, lr=a.lr, val_fraction=a.val_fraction, seed=a.seed,
                 eval_every=a.eval_every, patience=a.patience, tile=a.tile, threads=a.threads,
                 invert=a.invert, balance_polarity=a.balance_polarity, on_object=a.on_object,
-                val_names=a.val_names, blur=a.blur, illum=a.illum)
+                val_names=a.val_names, blur=a.blur, illum=a.illum, erode=a.erode)
     return 0
 
 
@@ -298,6 +298,9 @@ def main(argv=None):
                    help="probability of a defocus blur (Gaussian, sigma 0.5-2 px) on a crop")
     t.add_argument("--illum", type=float, default=0.0,
                    help="probability of an uneven-illumination ramp (gain 1 +- up to 0.2) on a crop")
+    t.add_argument("--erode", type=int, default=0,
+                   help="train on masks eroded by this many pixels (4-connected); the firmware's "
+                        "grow_px gives the size back and touching cells stay apart")
     t.set_defaults(func=cmd_train)
 
     a = p.parse_args(argv)

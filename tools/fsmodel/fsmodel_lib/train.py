@@ -75,6 +75,21 @@ def _crop(img, msk, size, rng, on_object=False):
     return img[y:y + size, x:x + size], msk[y:y + size, x:x + size]
 
 
+def erode_targets(pairs, px):
+    """Masks eroded by px pixels with a 4-connected cross (the masks keep a
+    background line between touching cells, so this erodes each cell). A
+    network trained on them predicts cells px smaller with gaps of 2 px + 1
+    between touching cells, which the firmware labels without merging; its
+    per-cell 4-neighbour growth ([segmentation] grow_px = px) gives the size
+    back: on the RBC masks, eroding by 1 and growing by 1 restores 99.6 % of
+    the pixels (Jaccard 0.996)."""
+    if px <= 0:
+        return pairs
+    from scipy import ndimage
+    cross = ndimage.generate_binary_structure(2, 1)
+    return [(n, img, ndimage.binary_erosion(m, cross, iterations=px)) for n, img, m in pairs]
+
+
 def sampling_weights(pairs, balance_polarity):
     """Per-image sampling probabilities. With balance_polarity, images whose
     objects are darker than their background (brightfield, H&E) and those
@@ -171,15 +186,16 @@ def evaluate(model, pairs, tile):
 def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, iters=1500,
           lr=2e-3, val_fraction=0.2, seed=0, eval_every=100, patience=5, tile=256,
           threads=None, invert=0.0, balance_polarity=False, on_object=0.0, log=None,
-          val_names=None, blur=0.0, illum=0.0):
+          val_names=None, blur=0.0, illum=0.0, erode=0):
     log = log or (lambda s: print(s, flush=True))
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     if threads:
         torch.set_num_threads(threads)
-    pairs = load_pairs(images, masks)
+    pairs = erode_targets(load_pairs(images, masks), erode)
     tr, va = split(pairs, val_fraction, seed, val_names)
-    log(f"train: {len(tr)} images, validation: {len(va)} images ({', '.join(p[0] for p in va)})")
+    log(f"train: {len(tr)} images, validation: {len(va)} images ({', '.join(p[0] for p in va)})"
+        + (f"; targets eroded by {erode} px" if erode else ""))
     weights = sampling_weights(tr, balance_polarity)
     if init:
         model = m2unet.load_checkpoint(init, in_channels)
@@ -209,7 +225,7 @@ def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, 
                             "meta": dict(iter=it, val_jaccard=j, in_channels=in_channels,
                                          val_images=[p[0] for p in va], seed=seed,
                                          invert=invert, balance_polarity=balance_polarity,
-                                         on_object=on_object, blur=blur, illum=illum,
+                                         on_object=on_object, blur=blur, illum=illum, erode=erode,
                                          crop=crop, batch=batch_size, lr=lr,
                                          init=os.path.basename(init) if init else None)}, out)
             else:

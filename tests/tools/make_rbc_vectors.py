@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Regenerates tests/tools/vectors/rbc_default.json: LiteRT.js outputs of the
-default RBC model on a few 1024x1024 tiles of the shared RBC images.
+"""Regenerates tests/tools/vectors/rbc_*.json: LiteRT.js outputs of a
+shipped RBC model on a few 1024x1024 tiles of the shared RBC images.
 Only hashes and summary counts are committed (the RBC images carry no licence).
 
-Usage: make_rbc_vectors.py ORACLE_DIR [SHARED_DIR]
-ORACLE_DIR holds litert_run.mjs and node_modules/@litertjs/core (tools/oracle).
+Usage: make_rbc_vectors.py ORACLE_DIR [SHARED_DIR] [MODEL VECTORS.json]
+ORACLE_DIR holds run.mjs and node_modules/@litertjs/core (tools/oracle after
+tools/oracle/setup.sh). Default: the Octopi model into rbc_default.json.
 """
 import hashlib
 import json
@@ -31,8 +32,11 @@ def sha(b):
 def main():
     oracle = sys.argv[1]
     shared = sys.argv[2] if len(sys.argv) > 2 else os.path.join(top, "..", "shared")
-    out = {"model": os.path.relpath(MODEL, top),
-           "model_sha256": sha(open(MODEL, "rb").read()),
+    model = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else MODEL
+    path = os.path.abspath(sys.argv[4]) if len(sys.argv) > 4 else \
+        os.path.join(top, "tests", "tools", "vectors", "rbc_default.json")
+    out = {"model": os.path.relpath(model, top),
+           "model_sha256": sha(open(model, "rb").read()),
            "runtime": "LiteRT.js @litertjs/core 2.5.3, 1 thread", "tiles": []}
     tmp = tempfile.mkdtemp()
     for name, y, x in TILES:
@@ -40,15 +44,14 @@ def main():
         tile = np.ascontiguousarray(img[y:y + 1024, x:x + 1024])
         inp = os.path.join(tmp, "in.bin")
         tile.tofile(inp)
-        subprocess.run(["node", os.path.join(oracle, "litert_run.mjs"), MODEL, inp,
-                        os.path.join(tmp, "out"), "--quiet"], check=True, capture_output=True)
+        subprocess.run(["node", os.path.join(oracle, "run.mjs"), model, inp,
+                        os.path.join(tmp, "out")], check=True, capture_output=True)
         o = np.fromfile(os.path.join(tmp, "out.0.bin"), np.uint8)
         out["tiles"].append(dict(image=name, y=y, x=x, size=1024,
                                  input_sha256=sha(tile.tobytes()), output_sha256=sha(o.tobytes()),
                                  foreground_px=int((o >= 128).sum()),
                                  output_sum=int(o.astype(np.int64).sum())))
         print(out["tiles"][-1], flush=True)
-    path = os.path.join(top, "tests", "tools", "vectors", "rbc_default.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

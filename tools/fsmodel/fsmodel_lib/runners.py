@@ -27,7 +27,7 @@ class TorchRunner:
 
 class FileRunner:
     """Runs a .tflite through a command-line runner that takes
-    MODEL IN.bin OUTPREFIX and writes OUTPREFIX.0.bin (fsnn run, litert_run.mjs)."""
+    MODEL IN.bin OUTPREFIX and writes OUTPREFIX.0.bin (fsnn run, tools/oracle/run.mjs)."""
 
     def __init__(self, argv_prefix, model, size, name):
         self.argv = list(argv_prefix)
@@ -68,9 +68,8 @@ def litert_runner(model, size, oracle_dir=None):
     """LiteRT.js through tools/oracle (or ORACLE_DIR) with node."""
     cands = [oracle_dir, os.environ.get("ORACLE_DIR"), os.path.join(find_repo_root(), "tools", "oracle")]
     for d in cands:
-        if d and os.path.exists(os.path.join(d, "litert_run.mjs")) and \
+        if d and os.path.exists(os.path.join(d, "run.mjs")) and \
                 os.path.isdir(os.path.join(d, "node_modules", "@litertjs")):
-            return FileRunner(["node", os.path.join(d, "litert_run.mjs"), "--quiet"], model, size,
-                              "litert")
-    raise FileNotFoundError("LiteRT.js runner not found: set ORACLE_DIR to a folder holding "
-                            "litert_run.mjs and node_modules/@litertjs/core")
+            return FileRunner(["node", os.path.join(d, "run.mjs")], model, size, "litert")
+    raise FileNotFoundError("LiteRT.js runner not found: run tools/oracle/setup.sh, or set ORACLE_DIR "
+                            "to a folder holding run.mjs and node_modules/@litertjs/core")

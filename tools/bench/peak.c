@@ -24,73 +24,51 @@ static double now_s(void)
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define REPEAT12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
-
-__attribute__((target("avx512f,avx512bw,avx512vnni")))
-static double run_avx512vnni(long iters)
-{
-	__m512i a = _mm512_set1_epi32(0x01020304), b = _mm512_set1_epi32(0x05060708);
-#define DECL(i) __m512i acc##i = _mm512_set1_epi32(i);
-	REPEAT12(DECL)
-#undef DECL
-	for (long n = 0; n < iters; n++) {
-#define STEP(i) acc##i = _mm512_dpbusd_epi32(acc##i, a, b);
-		REPEAT12(STEP)
-#undef STEP
-		__asm__ volatile("" : "+v"(a), "+v"(b));
+/* One register-only loop: twelve independent accumulators of type VEC,
+ * each iteration applying MAC(acc, a, b) to every one; the empty asm keeps
+ * a and b from being treated as constants. Returns the MACs done
+ * (MACS_PER_OP per instruction). FOLD reduces the accumulators to an int so
+ * nothing is optimised away. */
+#define PEAK_LOOP(NAME, TARGET, VEC, SET1, A, B, MAC, REG, ADD, FOLD, MACS_PER_OP)                   \
+	__attribute__((target(TARGET))) static double NAME(long iters)                               \
+	{                                                                                            \
+		VEC a = SET1(A), b = SET1(B);                                                         \
+		VEC c0 = SET1(0), c1 = SET1(1), c2 = SET1(2), c3 = SET1(3), c4 = SET1(4), c5 = SET1(5); \
+		VEC c6 = SET1(6), c7 = SET1(7), c8 = SET1(8), c9 = SET1(9), c10 = SET1(10), c11 = SET1(11); \
+		for (long n = 0; n < iters; n++) {                                                    \
+			c0 = MAC(c0, a, b), c1 = MAC(c1, a, b), c2 = MAC(c2, a, b);                   \
+			c3 = MAC(c3, a, b), c4 = MAC(c4, a, b), c5 = MAC(c5, a, b);                   \
+			c6 = MAC(c6, a, b), c7 = MAC(c7, a, b), c8 = MAC(c8, a, b);                   \
+			c9 = MAC(c9, a, b), c10 = MAC(c10, a, b), c11 = MAC(c11, a, b);               \
+			__asm__ volatile("" : "+" REG(a), "+" REG(b));                                \
+		}                                                                                     \
+		VEC s = ADD(ADD(ADD(ADD(c0, c1), ADD(c2, c3)), ADD(ADD(c4, c5), ADD(c6, c7))),        \
+			    ADD(ADD(c8, c9), ADD(c10, c11)));                                         \
+		volatile int sink = FOLD(s);                                                          \
+		(void)sink;                                                                           \
+		return (double)iters * 12 * (MACS_PER_OP);                                            \
 	}
-	__m512i s = acc0;
-#define SUM(i) s = _mm512_add_epi32(s, acc##i);
-	REPEAT12(SUM)
-#undef SUM
-	volatile int sink = _mm512_reduce_add_epi32(s);
-	(void)sink;
-	return (double)iters * 12 * 64;
+
+/* vpmaddwd then vpaddd: 16 int16 MACs per pair of instructions. The
+ * product takes the accumulator as an operand: madd(a, b) would be the same
+ * value for all twelve, and the compiler computes it once per iteration. */
+__attribute__((target("avx2"))) static inline __m256i madd_avx2(__m256i acc, __m256i a, __m256i b)
+{
+	(void)a;
+	return _mm256_add_epi32(acc, _mm256_madd_epi16(acc, b));
 }
 
-__attribute__((target("avx2,avxvnni")))
-static double run_avxvnni(long iters)
+__attribute__((target("avx2"))) static inline int low_lane_avx2(__m256i s)
 {
-	__m256i a = _mm256_set1_epi32(0x01020304), b = _mm256_set1_epi32(0x05060708);
-#define DECL(i) __m256i acc##i = _mm256_set1_epi32(i);
-	REPEAT12(DECL)
-#undef DECL
-	for (long n = 0; n < iters; n++) {
-#define STEP(i) acc##i = _mm256_dpbusd_avx_epi32(acc##i, a, b);
-		REPEAT12(STEP)
-#undef STEP
-		__asm__ volatile("" : "+x"(a), "+x"(b));
-	}
-	__m256i s = acc0;
-#define SUM(i) s = _mm256_add_epi32(s, acc##i);
-	REPEAT12(SUM)
-#undef SUM
-	volatile int sink = _mm256_extract_epi32(s, 0);
-	(void)sink;
-	return (double)iters * 12 * 32;
+	return _mm256_extract_epi32(s, 0);
 }
 
-__attribute__((target("avx2")))
-static double run_avx2(long iters)
-{
-	__m256i a = _mm256_set1_epi32(0x00010002), b = _mm256_set1_epi32(0x00030004);
-#define DECL(i) __m256i acc##i = _mm256_set1_epi32(i);
-	REPEAT12(DECL)
-#undef DECL
-	for (long n = 0; n < iters; n++) {
-#define STEP(i) acc##i = _mm256_add_epi32(acc##i, _mm256_madd_epi16(a, b));
-		REPEAT12(STEP)
-#undef STEP
-		__asm__ volatile("" : "+x"(a), "+x"(b));
-	}
-	__m256i s = acc0;
-#define SUM(i) s = _mm256_add_epi32(s, acc##i);
-	REPEAT12(SUM)
-#undef SUM
-	volatile int sink = _mm256_extract_epi32(s, 0);
-	(void)sink;
-	return (double)iters * 12 * 16;
-}
+PEAK_LOOP(run_avx512vnni, "avx512f,avx512bw,avx512vnni", __m512i, _mm512_set1_epi32, 0x01020304, 0x05060708,
+	  _mm512_dpbusd_epi32, "v", _mm512_add_epi32, _mm512_reduce_add_epi32, 64)
+PEAK_LOOP(run_avxvnni, "avx2,avxvnni", __m256i, _mm256_set1_epi32, 0x01020304, 0x05060708,
+	  _mm256_dpbusd_avx_epi32, "x", _mm256_add_epi32, low_lane_avx2, 32)
+PEAK_LOOP(run_avx2, "avx2", __m256i, _mm256_set1_epi32, 0x00010002, 0x00030004, madd_avx2, "x", _mm256_add_epi32,
+	  low_lane_avx2, 16)
 #endif
 
 typedef double (*loop_fn)(long);

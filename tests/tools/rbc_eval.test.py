@@ -33,9 +33,10 @@ for exe in (fsnn, fscells):
         print(f"SKIP rbc_eval: {exe} not built")
         sys.exit(0)
 models = sorted(glob.glob(os.path.join(top, "nn", "models", "rbc_*_int8_1024.tflite")))
-fails = 0 if len(models) >= 1 else 1
+fails = 0
 if not models:
     print("FAIL rbc_eval: no nn/models/rbc_*_int8_1024.tflite")
+    fails = 1
 for model in models:
     stem = os.path.splitext(os.path.basename(model))[0]
     tag = stem.replace("_int8_1024", "")

@@ -37,9 +37,11 @@ def setup(work, demo, extra=""):
     return conf
 
 
-def run_with_fifo(work, stall_ms, term_after):
-    """Starts a run, blocks its writer on a FIFO; returns (rc, stderr, ping
-    times, fifo time, exit time, SIGTERM time)."""
+def run_with_fifo(work, stall_ms, term_after, min_pings=0):
+    """Starts a run, blocks its writer on a FIFO once FOV 2 is complete and
+    min_pings pings have come (a loaded machine can reach FOV 2 before the
+    first 100 ms ping); returns (rc, stderr, ping times, fifo time, exit
+    time, SIGTERM time)."""
     conf = setup(work, os.path.join(top, "board", "sim", "demo"), f"stall_ms = {stall_ms}\n")
     path = os.path.join(work, "notify.sock")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -57,7 +59,8 @@ def run_with_fifo(work, stall_ms, term_after):
                 pings.append(time.time() - t0)
         except socket.timeout:
             pass
-        if fifo_at is None and os.path.exists(os.path.join(run, "fov-00002", "COMPLETE")):
+        if fifo_at is None and len(pings) >= min_pings \
+                and os.path.exists(os.path.join(run, "fov-00002", "COMPLETE")):
             try:   # the writer may be writing run.json.tmp right now: retry
                 os.mkfifo(os.path.join(run, "run.json.tmp"))
                 fifo_at = time.time() - t0
@@ -78,15 +81,16 @@ def run_with_fifo(work, stall_ms, term_after):
 
 # ---- a stage hangs: the pings stop and the run ends -------------------------------
 with tempfile.TemporaryDirectory(prefix="fw-wd-") as work:
-    rc, err, pings, fifo_at, end, _ = run_with_fifo(work, 1000, None)
+    rc, err, pings, fifo_at, end, _ = run_with_fifo(work, 1000, None, min_pings=3)
     late = [t for t in pings if fifo_at is not None and t > fifo_at + 1.0 + 0.4]
     before = [t for t in pings if fifo_at is not None and t < fifo_at]
     if fifo_at is None:
-        print("FAIL watchdog_stops_when_stage_hangs: the run never reached FOV 2")
+        print(f"FAIL watchdog_stops_when_stage_hangs: in 20 s, not both FOV 2 complete and 3 pings "
+              f"({len(pings)} pings; exit {rc}: {err.strip().splitlines()[-2:]})")
     elif late:
         print(f"FAIL watchdog_stops_when_stage_hangs: {len(late)} WATCHDOG=1 pings after the writer hung "
               f"(at {fifo_at:.2f} s; last ping {pings[-1]:.2f} s)")
-    elif len(before) < 2:
+    elif len(before) < 3:
         print(f"FAIL watchdog_stops_when_stage_hangs: only {len(before)} pings while healthy")
     elif rc != 1 or "writer stage has made no progress" not in err:
         print(f"FAIL watchdog_stops_when_stage_hangs: exit {rc}: {err.strip().splitlines()[-3:]}")

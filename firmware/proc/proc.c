@@ -138,34 +138,6 @@ void fw_proc_free(fw_proc *p)
 
 #define DROPPED UINT32_MAX
 
-/* Grows every cell by one pixel into background that touches exactly one
- * cell, so touching cells never merge. */
-static void grow_once(uint32_t *lab, uint32_t *tmp, int w, int h)
-{
-	memcpy(tmp, lab, (size_t)w * (size_t)h * sizeof *lab);
-	for (int y = 0; y < h; y++)
-		for (int x = 0; x < w; x++) {
-			size_t i = (size_t)y * (size_t)w + (size_t)x;
-			if (tmp[i])
-				continue;
-			uint32_t found = 0;
-			int conflict = 0;
-			uint32_t nb[4] = {
-				x > 0 ? tmp[i - 1] : 0, x < w - 1 ? tmp[i + 1] : 0,
-				y > 0 ? tmp[i - (size_t)w] : 0, y < h - 1 ? tmp[i + (size_t)w] : 0,
-			};
-			for (int k = 0; k < 4; k++) {
-				if (!nb[k])
-					continue;
-				if (found && nb[k] != found)
-					conflict = 1;
-				found = nb[k];
-			}
-			if (found && !conflict)
-				lab[i] = found;
-		}
-}
-
 int fw_label(fw_proc *p, const uint8_t *mask, int w, int h, const fw_label_opts *o, uint32_t *lab,
 	     fs_err *err)
 {
@@ -214,8 +186,7 @@ int fw_label(fw_proc *p, const uint8_t *mask, int w, int h, const fw_label_opts 
 	for (size_t i = 0; i < npx; i++)
 		if (lab[i] == DROPPED)
 			lab[i] = 0;
-	for (int g = 0; g < o->grow_px; g++)
-		grow_once(lab, p->scratch, w, h);
+	fw_grow_cells(lab, p->scratch, w, h, o->grow_px);
 	return (int)(next - 1);
 }
 

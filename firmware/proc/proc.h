@@ -107,6 +107,11 @@ size_t fw_sep_workspace_size(int w, int h);
 int fw_separate(void *ws, size_t ws_bytes, const uint8_t *map, int w, int h, const fw_sep_opts *o,
 		uint32_t *labels, fw_sep_stats *st, fs_err *err);
 
+/* Grows every cell of labels (w x h) by px pixels, one 4-connected ring at
+ * a time, into background that touches exactly one cell, so touching cells
+ * never merge. scratch holds w*h labels. */
+void fw_grow_cells(uint32_t *labels, uint32_t *scratch, int w, int h, int px);
+
 /* fw_separate with the working memory of p (allocated by fw_proc_new). */
 int fw_label_separate(fw_proc *p, const uint8_t *map, int w, int h, const fw_sep_opts *o,
 		      uint32_t *labels, fw_sep_stats *st, fs_err *err);

@@ -239,30 +239,6 @@ static void flood(int w, int h, int eight, unsigned hlev, sep_ws *s, uint32_t *p
 	}
 }
 
-static void grow_once(uint32_t *lab, uint32_t *tmp, int w, int h)
-{
-	memcpy(tmp, lab, (size_t)w * (size_t)h * sizeof *lab);
-	for (int y = 0; y < h; y++)
-		for (int x = 0; x < w; x++) {
-			size_t i = (size_t)y * (size_t)w + (size_t)x;
-			if (tmp[i])
-				continue;
-			uint32_t nb[4] = {
-				x > 0 ? tmp[i - 1] : 0, x < w - 1 ? tmp[i + 1] : 0,
-				y > 0 ? tmp[i - (size_t)w] : 0, y < h - 1 ? tmp[i + (size_t)w] : 0,
-			};
-			uint32_t found = 0;
-			int conflict = 0;
-			for (int k = 0; k < 4; k++)
-				if (nb[k]) {
-					conflict |= found && nb[k] != found;
-					found = nb[k];
-				}
-			if (found && !conflict)
-				lab[i] = found;
-		}
-}
-
 /* Median of hist (counts of clamped areas), 0 if empty. */
 static double hist_median(const uint32_t *hist, size_t nh, size_t total)
 {
@@ -395,8 +371,7 @@ int fw_separate(void *ws, size_t ws_bytes, const uint8_t *map, int w, int h, con
 	area[0] = 0;
 	for (size_t i = 0; i < n; i++)
 		lab[i] = area[lab[i]];
-	for (int g = 0; g < o->grow_px; g++)
-		grow_once(lab, s.order, w, h);
+	fw_grow_cells(lab, s.order, w, h, o->grow_px);
 
 	/* Median of the final interior cells, for clump flags. */
 	memset(area, 0, ((size_t)next + 1) * sizeof *area);
@@ -440,4 +415,34 @@ void fw_cells_flag(fw_cell *cells, int n, int w, int h, double median, double cl
 		c->clumps += !!(k->flags & FW_CELL_CLUMP);
 		c->interior_single += !k->flags;
 	}
+}
+
+static void grow_once(uint32_t *lab, uint32_t *tmp, int w, int h)
+{
+	memcpy(tmp, lab, (size_t)w * (size_t)h * sizeof *lab);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			size_t i = (size_t)y * (size_t)w + (size_t)x;
+			if (tmp[i])
+				continue;
+			uint32_t nb[4] = {
+				x > 0 ? tmp[i - 1] : 0, x < w - 1 ? tmp[i + 1] : 0,
+				y > 0 ? tmp[i - (size_t)w] : 0, y < h - 1 ? tmp[i + (size_t)w] : 0,
+			};
+			uint32_t found = 0;
+			int conflict = 0;
+			for (int k = 0; k < 4; k++)
+				if (nb[k]) {
+					conflict |= found && nb[k] != found;
+					found = nb[k];
+				}
+			if (found && !conflict)
+				lab[i] = found;
+		}
+}
+
+void fw_grow_cells(uint32_t *labels, uint32_t *scratch, int w, int h, int px)
+{
+	for (int g = 0; g < px; g++)
+		grow_once(labels, scratch, w, h);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """fsmodel train's sampling and augmentation options on synthetic images:
-polarity-balanced weights, object-centred crops, inversion, eroded targets."""
+polarity-balanced weights, object-centred crops, inversion, eroded targets,
+orientations."""
 import os
 import sys
 
@@ -63,4 +64,24 @@ want[6:12, 15:21] = True
 check("train_erode_targets", np.array_equal(e, want), f"eroded mask has {int(e.sum())} px, want {int(want.sum())}")
 (_, _, same), = train.erode_targets([("t", img, m)], 0)
 check("train_erode_zero_is_identity", same is m, "erode 0 must leave the masks alone")
+
+# orientations: an asymmetric mark (an L in the top-left corner) turns up in
+# all eight orientations by default, only upright or upside down with "vertical"
+ori = np.zeros((16, 16), np.uint8)
+ori[1:6, 1] = 255
+ori[5, 1:4] = 255
+seen = {"all": set(), "vertical": set()}
+for flips in seen:
+    r = np.random.default_rng(2)
+    for _ in range(200):
+        x, _ = train.batch([("o", ori, ori > 0)], 1, 16, r, max_rot_deg=0, flips=flips)
+        seen[flips].add((x[0, 0].numpy() > 127).tobytes())
+check("train_flips_all", len(seen["all"]) == 8, f"{len(seen['all'])} orientations, want 8")
+check("train_flips_vertical", seen["vertical"] == {ori.astype(bool).tobytes(), ori[::-1].astype(bool).tobytes()},
+      f"{len(seen['vertical'])} orientations, want upright and upside down only")
+try:
+    train.batch([("o", ori, ori > 0)], 1, 16, np.random.default_rng(0), flips="sideways")
+    check("train_flips_bad_value", False, "flips='sideways' was accepted")
+except ValueError as ex:
+    check("train_flips_bad_value", "sideways" in str(ex), str(ex))
 sys.exit(1 if fails else 0)

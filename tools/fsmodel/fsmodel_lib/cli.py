@@ -205,7 +205,8 @@ def cmd_train(a):
                 iters=a.iters, lr=a.lr, val_fraction=a.val_fraction, seed=a.seed,
                 eval_every=a.eval_every, patience=a.patience, tile=a.tile, threads=a.threads,
                 invert=a.invert, balance_polarity=a.balance_polarity, on_object=a.on_object,
-                val_names=a.val_names, blur=a.blur, illum=a.illum, erode=a.erode)
+                val_names=a.val_names, blur=a.blur, illum=a.illum, erode=a.erode,
+                flips=a.flips)
     return 0
 
 
@@ -301,6 +302,9 @@ def main(argv=None):
     t.add_argument("--erode", type=int, default=0,
                    help="train on masks eroded by this many pixels (4-connected); the firmware's "
                         "grow_px gives the size back and touching cells stay apart")
+    t.add_argument("--flips", choices=("all", "vertical"), default="all",
+                   help="orientations a crop may take: all eight turns and mirrors, or only "
+                        "upside-down (DPC images, whose contrast runs left to right)")
     t.set_defaults(func=cmd_train)
 
     a = p.parse_args(argv)

@@ -3,7 +3,8 @@
 
 Input stays raw 0..255 grey (no normalisation), as the exported int8
 models expect. Loss: BCE + soft Dice (Dice keeps small foregrounds from
-being ignored). Augmentation: random crops, flips, 90-degree turns, small
+being ignored). Augmentation: random crops, flips, 90-degree turns (all
+eight, or with `flips="vertical"` only the upside-down mirror), small
 rotations, gain/offset/gamma jitter and, optionally, intensity inversion
 (nuclei are bright on dark in fluorescence but dark on bright in
 brightfield and H&E; inverting crops lets every image teach both
@@ -121,16 +122,34 @@ def illumination(img, rng, strength=0.2):
     return img * (1.0 + strength * rng.uniform(0.3, 1.0) * ramp)
 
 
+FLIPS = ("all", "vertical")
+
+
+def _orient(i, m, rng, flips):
+    """A random symmetry of the square: any of the eight ("all"), or only
+    identity / upside-down ("vertical"). A DPC image from left/right LED
+    halves shows the phase gradient along x: turned or mirrored left-right it
+    is an image no such microscope makes, and a network trained on all eight
+    must treat left and right alike, so it cannot learn on which side of
+    the dark/bright rim the annotators drew the edge."""
+    if flips == "vertical":
+        return (i[::-1], m[::-1]) if rng.random() < 0.5 else (i, m)
+    k = rng.integers(4)
+    i, m = np.rot90(i, k), np.rot90(m, k)
+    if rng.random() < 0.5:
+        i, m = i[:, ::-1], m[:, ::-1]
+    return i, m
+
+
 def batch(pairs, n, size, rng, max_rot_deg=10.0, invert=0.0, weights=None, on_object=0.0,
-          blur=0.0, illum=0.0):
+          blur=0.0, illum=0.0, flips="all"):
+    if flips not in FLIPS:
+        raise ValueError(f"flips {flips!r}: expected one of {', '.join(FLIPS)}")
     xs, ys = [], []
     for _ in range(n):
         _, img, msk = pairs[rng.choice(len(pairs), p=weights)]
         i, m = _crop(img, msk, size, rng, on_object=rng.random() < on_object)
-        k = rng.integers(4)
-        i, m = np.rot90(i, k), np.rot90(m, k)
-        if rng.random() < 0.5:
-            i, m = i[:, ::-1], m[:, ::-1]
+        i, m = _orient(i, m, rng, flips)
         i = i.astype(np.float32)
         if rng.random() < invert:
             i = 255.0 - i
@@ -186,7 +205,7 @@ def evaluate(model, pairs, tile):
 def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, iters=1500,
           lr=2e-3, val_fraction=0.2, seed=0, eval_every=100, patience=5, tile=256,
           threads=None, invert=0.0, balance_polarity=False, on_object=0.0, log=None,
-          val_names=None, blur=0.0, illum=0.0, erode=0):
+          val_names=None, blur=0.0, illum=0.0, erode=0, flips="all"):
     log = log or (lambda s: print(s, flush=True))
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -209,7 +228,7 @@ def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, 
     hist = []
     for it in range(1, iters + 1):
         x, y = batch(tr, batch_size, crop, rng, invert=invert, weights=weights,
-                     on_object=on_object, blur=blur, illum=illum)
+                     on_object=on_object, blur=blur, illum=illum, flips=flips)
         loss = loss_fn(model(x), y)
         opt.zero_grad()
         loss.backward()
@@ -226,6 +245,7 @@ def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, 
                                          val_images=[p[0] for p in va], seed=seed,
                                          invert=invert, balance_polarity=balance_polarity,
                                          on_object=on_object, blur=blur, illum=illum, erode=erode,
+                                         flips=flips,
                                          crop=crop, batch=batch_size, lr=lr,
                                          init=os.path.basename(init) if init else None)}, out)
             else:

@@ -87,10 +87,19 @@ else pass dpc_pipeline; fi
 tconf=$(make_conf term "$board" "$THRESH_MODEL" acquisition.trigger=interval acquisition.interval_s=0.2)
 "$SAN" run --config "$tconf" >/dev/null 2>"$WORK/term.err" &
 pid=$!
-sleep 2.5
+# SIGTERM once the run is under way (the first FOV complete), not after a
+# fixed sleep: under ASan on a loaded machine start-up alone can take seconds
+for _ in $(seq 600); do
+  [ -e "$WORK/term/results/run-0001/fov-00001/COMPLETE" ] && break
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.1
+done
+sleep 0.3
 kill -TERM $pid
 wait $pid; rc=$?
-if [ $rc -ne 0 ]; then fail sigterm_clean_exit "exit $rc: $(tail -3 "$WORK/term.err")"
+if [ ! -e "$WORK/term/results/run-0001/fov-00001/COMPLETE" ]; then
+  fail sigterm_clean_exit "no FOV complete in 60 s (exit $rc): $(tail -3 "$WORK/term.err")"
+elif [ $rc -ne 0 ]; then fail sigterm_clean_exit "exit $rc: $(tail -3 "$WORK/term.err")"
 elif ! grep -q '"status": "stopped by SIGTERM"' "$WORK/term/results/run-0001/run.json"; then
   fail sigterm_clean_exit "status not recorded"
 elif ! msg=$($CHECK "$WORK/term/results" --leds-off --run-complete); then fail sigterm_clean_exit "$msg"

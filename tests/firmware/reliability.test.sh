@@ -188,7 +188,13 @@ fi
 conf=$(make_conf rss "$board" "$THRESH_MODEL")
 "$REL" run --config "$conf" >/dev/null 2>&1 &
 pid=$!
-sleep 2
+# Sample once two FOVs are done (start-up over, every buffer allocated), not
+# after a fixed sleep that a loaded machine can outlast in start-up alone.
+for _ in $(seq 600); do
+  [ -e "$WORK/rss/results/run-0001/fov-00002/COMPLETE" ] && break
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.1
+done
 # Open files: the fewest of 10 samples, since a file being written comes and goes.
 fds_min() { local m=9999 n; for _ in $(seq 10); do n=$(ls /proc/$pid/fd | wc -l); [ "$n" -lt "$m" ] && m=$n; sleep 0.02; done; echo $m; }
 rss0=$(awk '/^VmRSS:/ {print $2}' /proc/$pid/status); fd0=$(fds_min)

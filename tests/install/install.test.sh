@@ -27,6 +27,7 @@ R=$W/root
 if "$top/tools/image/install.sh" --bin "$rel" --destdir "$R" --prefix /usr >"$W/install.log" 2>&1; then
 	missing=""
 	for f in usr/bin/fieldscope usr/bin/fsnn usr/bin/fsprobe \
+		usr/share/fieldscope/models/rbc_m2unet_ft_int8_1024.tflite \
 		usr/share/fieldscope/models/rbc_m2unet_int8_1024.tflite \
 		usr/share/fieldscope/models/nuclei_m2unet_int8_256.tflite \
 		etc/fieldscope/fieldscope.conf etc/fieldscope/boards/rpi4-octopi.conf etc/fieldscope/boards/sim.conf \
@@ -56,7 +57,7 @@ else fail paths_header "$h: $(tr '\n' ' ' < "$h" 2>/dev/null)"; fi
 # the release build's defaults are the Debian ones
 doc=$("$rel/fieldscope" config-doc 2>/dev/null)
 if grep -q '^dir = /etc/fieldscope/boards' <<<"$doc" && grep -q '^results_dir = /var/lib/fieldscope/results' <<<"$doc" &&
-	grep -q '^cpu = /usr/share/fieldscope/models/rbc_m2unet_int8_1024.tflite' <<<"$doc"; then pass paths_defaults
+	grep -q '^cpu = /usr/share/fieldscope/models/rbc_m2unet_ft_int8_1024.tflite' <<<"$doc"; then pass paths_defaults
 else fail paths_defaults "config-doc defaults differ from PREFIX=/usr"; fi
 
 # ---- build signature: a copy of the release build ---------------------------
@@ -114,7 +115,7 @@ if command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null && [ -
 		cf=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles)
 		bad=""
 		for l in libgpiod2 libpng16-16 libsystemd0 libnettle8 libc6; do grep -q "^Depends:.*$l" <<<"$ctl" || bad+=" Depends:$l"; done
-		for f in ./usr/bin/fieldscope ./lib/systemd/system/fieldscope.service ./usr/share/fieldscope/models/rbc_m2unet_int8_1024.tflite \
+		for f in ./usr/bin/fieldscope ./lib/systemd/system/fieldscope.service ./usr/share/fieldscope/models/rbc_m2unet_ft_int8_1024.tflite \
 			./usr/lib/sysusers.d/fieldscope.conf ./usr/share/doc/fieldscope/copyright; do
 			grep -qx "$f" <<<"$files" || bad+=" file:$f"
 		done

@@ -69,7 +69,7 @@ if [ -n "$pw" ] && [ "$(echo "$pw" | cut -d: -f3)" -lt 1000 ] && [[ "$pw" == */u
 else bad deb_system_user "passwd: '$pw', groups: $(inch id -nG fieldscope 2>&1)"; fi
 # files, conffiles, unit enabled
 missing=""
-for f in /usr/bin/fieldscope /usr/bin/fsnn /usr/bin/fsprobe /usr/share/fieldscope/models/rbc_m2unet_int8_1024.tflite \
+for f in /usr/bin/fieldscope /usr/bin/fsnn /usr/bin/fsprobe /usr/share/fieldscope/models/rbc_m2unet_ft_int8_1024.tflite \
 	/etc/fieldscope/fieldscope.conf /etc/fieldscope/boards/rpi4-octopi.conf /lib/systemd/system/fieldscope.service \
 	/lib/udev/rules.d/60-fieldscope.rules /usr/share/doc/fieldscope/copyright; do
 	[ -e "$root$f" ] || missing+=" $f"

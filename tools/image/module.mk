@@ -36,7 +36,7 @@ $(fs_nl)\#define FS_DEFAULT_CONFIG FS_CONF_DIR "/fieldscope.conf"\
 $(fs_nl)\#define FS_BOARD_DIR FS_CONF_DIR "/boards"\
 $(fs_nl)\#define FS_DATA_DIR "$(PREFIX)/share/fieldscope"\
 $(fs_nl)\#define FS_MODEL_DIR FS_DATA_DIR "/models"\
-$(fs_nl)\#define FS_DEFAULT_MODEL FS_MODEL_DIR "/rbc_m2unet_int8_1024.tflite"\
+$(fs_nl)\#define FS_DEFAULT_MODEL FS_MODEL_DIR "/rbc_m2unet_ft_int8_1024.tflite"\
 $(fs_nl)\#define FS_STATE_DIR "$(LOCALSTATEDIR)/lib/fieldscope"\
 $(fs_nl)\#define FS_RESULTS_DIR FS_STATE_DIR "/results"\
 $(fs_nl)\#endif

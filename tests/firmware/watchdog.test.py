@@ -84,14 +84,13 @@ with tempfile.TemporaryDirectory(prefix="fw-wd-") as work:
     rc, err, pings, fifo_at, end, _ = run_with_fifo(work, 1000, None, min_pings=3)
     late = [t for t in pings if fifo_at is not None and t > fifo_at + 1.0 + 0.4]
     before = [t for t in pings if fifo_at is not None and t < fifo_at]
+    # the FIFO is made only after 3 pings, so "pings while healthy" is this first check
     if fifo_at is None:
         print(f"FAIL watchdog_stops_when_stage_hangs: in 20 s, not both FOV 2 complete and 3 pings "
               f"({len(pings)} pings; exit {rc}: {err.strip().splitlines()[-2:]})")
     elif late:
         print(f"FAIL watchdog_stops_when_stage_hangs: {len(late)} WATCHDOG=1 pings after the writer hung "
               f"(at {fifo_at:.2f} s; last ping {pings[-1]:.2f} s)")
-    elif len(before) < 3:
-        print(f"FAIL watchdog_stops_when_stage_hangs: only {len(before)} pings while healthy")
     elif rc != 1 or "writer stage has made no progress" not in err:
         print(f"FAIL watchdog_stops_when_stage_hangs: exit {rc}: {err.strip().splitlines()[-3:]}")
     elif end > fifo_at + 1.0 + 1.5 + 2.0:

@@ -3,8 +3,9 @@
 """The training recipe end to end on a tiny configuration (seconds, no
 ../shared needed): fsmodel train with named hold-out images, defocus and
 illumination augmentation on synthetic smears whose masks keep a background
-line between touching cells -> fsmodel export (int8) -> fsmodel eval through
-fsnn with per-cell scores from the firmware's labelling (fscells)."""
+line between touching cells -> a second phase that widens the full-resolution
+block (--last-hidden) -> fsmodel export (int8) -> fsmodel eval through fsnn
+with per-cell scores from the firmware's labelling (fscells)."""
 import json
 import os
 import subprocess
@@ -16,7 +17,8 @@ from PIL import Image
 
 top = os.environ.get("FS_TOP", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 sys.path.insert(0, os.path.join(top, "tools", "fsmodel"))
-from fsmodel_lib import train  # noqa: E402
+import torch  # noqa: E402
+from fsmodel_lib import m2unet, train  # noqa: E402
 
 FSMODEL = os.path.join(top, "tools", "fsmodel", "fsmodel")
 rel = os.environ.get("FS_REL_BIN", os.path.join(top, "build", "bin"))
@@ -86,6 +88,30 @@ r = run("train", "--images", idir, "--masks", mdir, "-o", ckpt, "--iters", "3", 
         "--batch", "2", "--crop", "64", "--tile", "64", "--threads", "1", "--val-names", "s3.png",
         "--blur", "0.5", "--illum", "0.5", "--lr", "1e-3")
 check("recipe_train", r.returncode == 0 and os.path.exists(ckpt), f"exit {r.returncode}: {r.stderr.strip()[-300:]}")
+
+# widening the full-resolution block keeps the function, then trains
+if r.returncode == 0:
+    base = m2unet.load_checkpoint(ckpt)
+    wide = m2unet.widen_last(base, 12).eval()
+    x = torch.from_numpy(smear(5, 64)[0]).float()[None, None]
+    with torch.no_grad():
+        diff = float((base(x) - wide(x)).abs().max())
+    check("widen_last_same_function", m2unet.last_hidden(base) == 5 and m2unet.last_hidden(wide) == 12
+          and diff == 0.0, f"hidden {m2unet.last_hidden(base)} -> {m2unet.last_hidden(wide)}, max diff {diff}")
+    try:
+        m2unet.widen_last(wide, 8)
+        check("widen_last_no_narrowing", False, "narrowing 12 -> 8 gave no error")
+    except ValueError as ex:
+        check("widen_last_no_narrowing", "12" in str(ex) and "8" in str(ex), str(ex))
+    wide_ckpt = os.path.join(tmp, "tiny_wide.pth")
+    r = run("train", "--images", idir, "--masks", mdir, "-o", wide_ckpt, "--iters", "2", "--eval-every", "2",
+            "--batch", "2", "--crop", "64", "--tile", "64", "--threads", "1", "--val-names", "s3.png",
+            "--init", ckpt, "--last-hidden", "12", "--flips", "vertical", "--erode", "1")
+    ok = r.returncode == 0 and os.path.exists(wide_ckpt)
+    check("recipe_train_widened", ok and m2unet.last_hidden(m2unet.load_checkpoint(wide_ckpt)) == 12,
+          f"exit {r.returncode}: {r.stderr.strip()[-300:]}")
+    if ok:
+        ckpt = wide_ckpt  # export and eval the widened network below
 model = os.path.join(tmp, "tiny.tflite")
 if r.returncode == 0:
     r = run("export", ckpt, "--calib", idir, "--calib-names", "s0.png,s1.png", "--size", "64",

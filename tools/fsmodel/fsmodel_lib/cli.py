@@ -206,7 +206,7 @@ def cmd_train(a):
                 eval_every=a.eval_every, patience=a.patience, tile=a.tile, threads=a.threads,
                 invert=a.invert, balance_polarity=a.balance_polarity, on_object=a.on_object,
                 val_names=a.val_names, blur=a.blur, illum=a.illum, erode=a.erode,
-                flips=a.flips)
+                flips=a.flips, last_hidden=a.last_hidden)
     return 0
 
 
@@ -305,6 +305,10 @@ def main(argv=None):
     t.add_argument("--flips", choices=("all", "vertical"), default="all",
                    help="orientations a crop may take: all eight turns and mirrors, or only "
                         "upside-down (DPC images, whose contrast runs left to right)")
+    t.add_argument("--last-hidden", type=int,
+                   help="expansion channels of the full-resolution decoder block (Octopi's "
+                        "M2U-Net has 5; a fine-tune from --init widens it without changing what "
+                        "the network computes at the start)")
     t.set_defaults(func=cmd_train)
 
     a = p.parse_args(argv)

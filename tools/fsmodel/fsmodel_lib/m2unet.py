@@ -5,6 +5,8 @@ Octopi checkpoints load with strict key matching.
 Parameter names follow the checkpoint: the encoder keeps MobileNetV2's block
 numbering (conv2.2, conv3.4, conv4.7 ...), the decoder blocks are decode4..1.
 """
+import copy
+
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -19,9 +21,10 @@ class InvertedResidual(nn.Module):
     """MobileNetV2 block: [1x1 expand, BN, ReLU6,] 3x3 depthwise, BN, ReLU6,
     1x1 project, BN; residual add when shape is unchanged."""
 
-    def __init__(self, cin, cout, stride, expand_ratio):
+    def __init__(self, cin, cout, stride, expand_ratio, hidden=None):
         super().__init__()
-        hidden = int(round(cin * expand_ratio))
+        if hidden is None:
+            hidden = int(round(cin * expand_ratio))
         self.use_res = stride == 1 and cin == cout
         layers = []
         if expand_ratio != 1:
@@ -51,9 +54,14 @@ class DecoderBlock(nn.Module):
 
 
 class LastDecoderBlock(nn.Module):
-    def __init__(self, cin, cout=1, expand_ratio=0.15):
+    """The only full-resolution stage: [upsampled features, image] -> IR
+    block -> 1x1 conv to the logit. `hidden` widens the IR block's expansion
+    (Octopi's 0.15 gives 5 channels, little room to place an edge to the
+    pixel; 16 costs ~13 % more multiply-adds per pixel)."""
+
+    def __init__(self, cin, cout=1, expand_ratio=0.15, hidden=None):
         super().__init__()
-        self.ir1 = InvertedResidual(cin, 16, 1, expand_ratio)
+        self.ir1 = InvertedResidual(cin, 16, 1, expand_ratio, hidden)
         self.conv = nn.Sequential(nn.Conv2d(16, cout, 1, 1, 0, bias=True))
 
     def forward(self, deep, image):
@@ -72,7 +80,7 @@ def _stage(first_index, blocks):
 class M2UNet(nn.Module):
     """Returns the logit; apply sigmoid for the probability."""
 
-    def __init__(self, in_channels=1, out_channels=1):
+    def __init__(self, in_channels=1, out_channels=1, last_hidden=None):
         super().__init__()
         self.in_channels = in_channels
         self.conv1 = _stage(0, [conv_bn_relu6(in_channels, 32, 2),
@@ -88,7 +96,7 @@ class M2UNet(nn.Module):
         self.decode4 = DecoderBlock(96 + 32, 64)
         self.decode3 = DecoderBlock(64 + 24, 44)
         self.decode2 = DecoderBlock(44 + 16, 30)
-        self.decode1 = LastDecoderBlock(30 + in_channels, out_channels)
+        self.decode1 = LastDecoderBlock(30 + in_channels, out_channels, hidden=last_hidden)
 
     def forward(self, x):
         c1 = self.conv1(x)
@@ -122,7 +130,9 @@ def load_checkpoint(path, in_channels=None):
     cin = sd["conv1.0.0.weight"].shape[1]
     if in_channels is not None and in_channels != cin:
         raise ValueError(f"{path}: checkpoint has {cin} input channels, expected {in_channels}")
-    model = M2UNet(cin, sd["decode1.conv.0.weight"].shape[0])
+    hidden = sd.get("decode1.ir1.conv.0.weight")
+    model = M2UNet(cin, sd["decode1.conv.0.weight"].shape[0],
+                   None if hidden is None else hidden.shape[0])
     try:
         model.load_state_dict(sd, strict=True)
     except RuntimeError as ex:  # torch lists every key problem on its own line
@@ -130,3 +140,47 @@ def load_checkpoint(path, in_channels=None):
         raise ValueError(f"{path}: does not match M2U-Net ({cin} input channels): {msg}") from None
     model.eval()
     return model
+
+
+def last_hidden(model):
+    """Expansion width of the full-resolution IR block."""
+    return model.decode1.ir1.conv[0].out_channels
+
+
+def widen_last(model, hidden, seed=0):
+    """Returns a copy of model whose full-resolution IR block expands to
+    `hidden` channels, computing exactly the same function: the new
+    channels get random expand/depthwise weights but zero columns in the
+    projection, so fine-tuning starts from the trained model and only
+    gradients bring the new channels in."""
+    old = last_hidden(model)
+    if hidden < old:
+        raise ValueError(f"last block has {old} hidden channels; cannot narrow it to {hidden}")
+    if hidden == old:
+        return copy.deepcopy(model)
+    wide = M2UNet(model.in_channels, model.decode1.conv[0].out_channels, hidden)
+    gen = torch.Generator().manual_seed(seed)
+    src = model.state_dict()
+    dst = wide.state_dict()
+    for k, v in dst.items():
+        s = src[k]
+        if s.shape == v.shape:
+            dst[k] = s.clone()
+            continue
+        if not k.startswith("decode1.ir1.conv."):
+            raise ValueError(f"widen_last: unexpected shape change at {k}")
+        new = v.clone()
+        if k.endswith("weight") and v.dim() == 4 and v.shape[1] > s.shape[1]:
+            new.zero_()  # projection: new input columns contribute nothing yet
+            new[:, :s.shape[1]] = s
+        elif v.dim() == 4:
+            fan_in = v.shape[1] * v.shape[2] * v.shape[3]
+            new = torch.randn(v.shape, generator=gen) * (2.0 / fan_in) ** 0.5
+            new[:s.shape[0]] = s
+        elif v.dim() == 1:
+            new[:s.shape[0]] = s  # BN: fresh defaults beyond the old channels
+        else:
+            new = s.clone()  # num_batches_tracked
+        dst[k] = new
+    wide.load_state_dict(dst, strict=True)
+    return wide

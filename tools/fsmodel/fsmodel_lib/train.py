@@ -205,7 +205,7 @@ def evaluate(model, pairs, tile):
 def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, iters=1500,
           lr=2e-3, val_fraction=0.2, seed=0, eval_every=100, patience=5, tile=256,
           threads=None, invert=0.0, balance_polarity=False, on_object=0.0, log=None,
-          val_names=None, blur=0.0, illum=0.0, erode=0, flips="all"):
+          val_names=None, blur=0.0, illum=0.0, erode=0, flips="all", last_hidden=None):
     log = log or (lambda s: print(s, flush=True))
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -218,8 +218,10 @@ def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, 
     weights = sampling_weights(tr, balance_polarity)
     if init:
         model = m2unet.load_checkpoint(init, in_channels)
+        if last_hidden:
+            model = m2unet.widen_last(model, last_hidden, seed)
     else:
-        model = m2unet.M2UNet(in_channels)
+        model = m2unet.M2UNet(in_channels, last_hidden=last_hidden)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=iters, pct_start=0.1)
@@ -245,7 +247,7 @@ def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, 
                                          val_images=[p[0] for p in va], seed=seed,
                                          invert=invert, balance_polarity=balance_polarity,
                                          on_object=on_object, blur=blur, illum=illum, erode=erode,
-                                         flips=flips,
+                                         flips=flips, last_hidden=m2unet.last_hidden(model),
                                          crop=crop, batch=batch_size, lr=lr,
                                          init=os.path.basename(init) if init else None)}, out)
             else:

@@ -11,7 +11,7 @@ bin=$1
 top=$(cd "$(dirname "$0")/../.." && pwd)
 shared=${FS_SHARED:-$top/../shared}
 fovs=${BENCH_FOVS:-3}
-model=${BENCH_MODEL:-$top/nn/models/rbc_m2unet_int8_1024.tflite}
+model=${BENCH_MODEL:-$top/nn/models/rbc_m2unet_ft_int8_1024.tflite}  # the default model
 work=$(mktemp -d /tmp/fieldscope-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 if [ -d "$shared/data/octopi_rbc_dpc/images" ]; then

@@ -95,9 +95,14 @@ if r.returncode == 0:
     wide = m2unet.widen_last(base, 12).eval()
     x = torch.from_numpy(smear(5, 64)[0]).float()[None, None]
     with torch.no_grad():
-        diff = float((base(x) - wide(x)).abs().max())
+        y = base(x)
+        diff = float((y - wide(x)).abs().max())
+    # The zero columns add exact zeros, but a wider 1x1 conv may sum in another order
+    # (seen: 2.4e-7 with Debian's torch), so equal to float rounding, not to the bit.
+    tol = 1e-5 * max(1.0, float(y.abs().max()))
     check("widen_last_same_function", m2unet.last_hidden(base) == 5 and m2unet.last_hidden(wide) == 12
-          and diff == 0.0, f"hidden {m2unet.last_hidden(base)} -> {m2unet.last_hidden(wide)}, max diff {diff}")
+          and diff <= tol, f"hidden {m2unet.last_hidden(base)} -> {m2unet.last_hidden(wide)}, "
+          f"max diff {diff:.3g} (allowed {tol:.3g})")
     try:
         m2unet.widen_last(wide, 8)
         check("widen_last_no_narrowing", False, "narrowing 12 -> 8 gave no error")

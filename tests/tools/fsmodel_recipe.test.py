@@ -108,6 +108,10 @@ if r.returncode == 0:
         check("widen_last_no_narrowing", False, "narrowing 12 -> 8 gave no error")
     except ValueError as ex:
         check("widen_last_no_narrowing", "12" in str(ex) and "8" in str(ex), str(ex))
+    bad = run("train", "--images", idir, "--masks", mdir, "-o", os.path.join(tmp, "bad.pth"),
+              "--last-hidden", "0")
+    check("train_last_hidden_invalid", bad.returncode == 1 and "--last-hidden 0" in bad.stderr,
+          f"exit {bad.returncode}: {bad.stderr.strip()[-200:]}")
     wide_ckpt = os.path.join(tmp, "tiny_wide.pth")
     r = run("train", "--images", idir, "--masks", mdir, "-o", wide_ckpt, "--iters", "2", "--eval-every", "2",
             "--batch", "2", "--crop", "64", "--tile", "64", "--threads", "1", "--val-names", "s3.png",

@@ -130,9 +130,9 @@ def load_checkpoint(path, in_channels=None):
     cin = sd["conv1.0.0.weight"].shape[1]
     if in_channels is not None and in_channels != cin:
         raise ValueError(f"{path}: checkpoint has {cin} input channels, expected {in_channels}")
-    hidden = sd.get("decode1.ir1.conv.0.weight")
+    last_expand = sd.get("decode1.ir1.conv.0.weight")  # [hidden, cin, 1, 1]
     model = M2UNet(cin, sd["decode1.conv.0.weight"].shape[0],
-                   None if hidden is None else hidden.shape[0])
+                   None if last_expand is None else last_expand.shape[0])
     try:
         model.load_state_dict(sd, strict=True)
     except RuntimeError as ex:  # torch lists every key problem on its own line
@@ -149,7 +149,7 @@ def last_hidden(model):
 
 def widen_last(model, hidden, seed=0):
     """Returns a copy of model whose full-resolution IR block expands to
-    `hidden` channels, computing exactly the same function: the new
+    `hidden` channels, computing the same function (to float rounding): the new
     channels get random expand/depthwise weights but zero columns in the
     projection, so fine-tuning starts from the trained model and only
     gradients bring the new channels in."""

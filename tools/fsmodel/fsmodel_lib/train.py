@@ -207,6 +207,8 @@ def train(images, masks, out, init=None, in_channels=1, crop=256, batch_size=8, 
           threads=None, invert=0.0, balance_polarity=False, on_object=0.0, log=None,
           val_names=None, blur=0.0, illum=0.0, erode=0, flips="all", last_hidden=None):
     log = log or (lambda s: print(s, flush=True))
+    if last_hidden is not None and last_hidden < 1:
+        raise ValueError(f"--last-hidden {last_hidden}: expected a channel count >= 1")
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     if threads:
